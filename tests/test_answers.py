@@ -1,0 +1,140 @@
+"""Answers tier: every validator accepts the good values and rejects the bad ones with a message
+that names the question and echoes the value, before anything is written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from copier import run_copy
+
+from .conftest import TEMPLATE
+
+ENVS = ["dev", "staging", "prod"]
+UUID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+
+
+def hosts(**values: str) -> dict:
+    return {"dev": "", "staging": "", "prod": "", **values}
+
+
+def principals(**values: str) -> dict:
+    return {"staging": "", "prod": "", **values}
+
+
+GOOD = [
+    ("project_name", "Sales & Marketing 2026"),
+    ("project_slug", "sales2026"),
+    ("project_slug", "a_b_c"),
+    ("pipelines", ["orders"]),
+    ("pipelines", ["orders", "customers", "order_lines_v2"]),
+    ("environments", ["dev"]),
+    ("environments", ["dev", "qa", "preprod", "prod"]),
+    ("workspace_hosts", hosts(dev="https://adb-1234567890123456.7.azuredatabricks.net")),
+    ("workspace_hosts", hosts(prod="https://adb-1.2.azuredatabricks.net/")),
+    ("catalogs", {"dev": "main", "staging": "_staging", "prod": "prod_2"}),
+    ("service_principals", principals(staging=UUID, prod=UUID.upper())),
+]
+
+BAD = [
+    # (question, value, fragment of the message besides the question and the value)
+    ("project_name", "  ", "must not be empty"),
+    ("project_slug", "Bad-Slug", "snake_case"),
+    ("project_slug", "1st_project", "snake_case"),
+    ("project_slug", "import", "Python keyword"),
+    ("pipelines", [], "at least one"),
+    ("pipelines", "orders", "YAML list"),
+    ("pipelines", ["orders", "orders"], "unique"),
+    ("pipelines", ["Orders"], "snake_case"),
+    ("pipelines", ["order-lines"], "snake_case"),
+    ("pipelines", ["class"], "Python keyword"),
+    ("environments", [], "at least one"),
+    ("environments", ["dev", "dev"], "unique"),
+    ("environments", ["Dev"], "snake_case"),
+    ("workspace_hosts", {"dev": "", "staging": ""}, 'missing ["prod"]'),
+    ("workspace_hosts", hosts(qa=""), 'not an environment here: ["qa"]'),
+    ("workspace_hosts", hosts(dev="http://adb-1.2.azuredatabricks.net"), "https URL"),
+    ("workspace_hosts", hosts(dev="https://dbc-1234.cloud.databricks.com"), "azure"),
+    ("workspace_hosts", hosts(dev="adb-1.2.azuredatabricks.net"), "https URL"),
+    ("workspace_hosts", hosts(dev="https://adb-1.2.azuredatabricks.net/path"), "https URL"),
+    ("workspace_hosts", ["https://adb-1.2.azuredatabricks.net"], "YAML mapping"),
+    ("catalogs", {"dev": "dev", "staging": "staging"}, 'missing ["prod"]'),
+    ("catalogs", {"dev": "Dev", "staging": "s", "prod": "p"}, "Unity Catalog"),
+    ("catalogs", {"dev": "my-catalog", "staging": "s", "prod": "p"}, "Unity Catalog"),
+    ("catalogs", {"dev": "a b", "staging": "s", "prod": "p"}, "Unity Catalog"),
+    ("catalogs", {"dev": "x" * 256, "staging": "s", "prod": "p"}, "Unity Catalog"),
+    ("service_principals", {"dev": "", "staging": "", "prod": ""}, 'not an environment here: ["dev"]'),
+    ("service_principals", principals(staging="not-a-uuid"), "application ID"),
+]
+
+
+def copy(tmp_path, answers: dict, **kwargs):
+    return run_copy(
+        str(TEMPLATE), str(tmp_path / "project"), data=answers, defaults=True, vcs_ref="HEAD", quiet=True, **kwargs
+    )
+
+
+@pytest.mark.parametrize(("question", "value"), GOOD)
+def test_good_value_passes(tmp_path, question, value):
+    worker = copy(tmp_path, {question: value}, pretend=True)
+
+    assert worker.answers.combined[question] == value
+
+
+@pytest.mark.parametrize(("question", "value", "message"), BAD)
+def test_bad_value_stops_before_writing(tmp_path, question, value, message):
+    with pytest.raises(ValueError, match=f"question '{question}'") as error:
+        copy(tmp_path, {question: value})
+
+    text = str(error.value)
+    assert message in text
+    echoed = value if isinstance(value, str) else next(iter(_leaves(value)), "")
+    assert echoed.strip() in text, f"the message does not echo the bad value: {text}"
+    assert not (tmp_path / "project").exists()
+
+
+def _leaves(value) -> list[str]:
+    """The strings inside a list or mapping answer, the bad one among them."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    return [v for _, v in items if isinstance(v, str) and v.strip()] or [str(k) for k, _ in items]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "host"),
+    [
+        ("azure", "https://adb-1234567890123456.7.azuredatabricks.net"),
+        ("aws", "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com"),
+        ("gcp", "https://1234567890123456.7.gcp.databricks.com"),
+    ],
+)
+def test_host_must_fit_the_cloud(tmp_path, cloud, host):
+    other = "gcp" if cloud != "gcp" else "aws"
+    copy(tmp_path, {"cloud": cloud, "workspace_hosts": hosts(dev=host)}, pretend=True)
+
+    with pytest.raises(ValueError, match=re.escape(host)):
+        copy(tmp_path, {"cloud": other, "workspace_hosts": hosts(dev=host)})
+
+
+def test_defaults_follow_the_environments(tmp_path):
+    worker = copy(tmp_path, {"environments": ["dev", "qa", "prod"]}, pretend=True)
+    answers = worker.answers.combined
+
+    assert answers["workspace_hosts"] == {"dev": "", "qa": "", "prod": ""}
+    assert answers["catalogs"] == {"dev": "dev", "qa": "qa", "prod": "prod"}
+    assert answers["service_principals"] == {"qa": "", "prod": ""}
+
+
+def test_slug_is_derived_from_the_name(tmp_path):
+    worker = copy(tmp_path, {"project_name": "2026 Sales & Marketing!"}, pretend=True)
+
+    assert worker.answers.combined["project_slug"] == "sales_marketing"
+
+
+def test_every_question_has_help():
+    import yaml
+
+    config = yaml.safe_load((TEMPLATE / "copier.yml").read_text().split("\n---")[0])
+    questions = {name: spec for name, spec in config.items() if not name.startswith("_")}
+
+    assert questions
+    assert [name for name, spec in questions.items() if not spec.get("help")] == []

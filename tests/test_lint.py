@@ -1,0 +1,75 @@
+"""Lint tier: the rendered code and configuration pass the project's own linters, and every bundle
+file is valid for the official bundle schema and for databricks-bundles' typed classes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from databricks.bundles.pipelines import Pipeline
+
+from . import bundle_schema
+
+
+def run(*command: str, cwd: Path) -> None:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+
+
+def test_ruff_check(project):
+    run(sys.executable, "-m", "ruff", "check", "--no-cache", ".", cwd=project)
+
+
+def test_ruff_format(project):
+    run(sys.executable, "-m", "ruff", "format", "--check", "--no-cache", ".", cwd=project)
+
+
+def test_yamllint(project):
+    run(sys.executable, "-m", "yamllint", "--strict", ".", cwd=project)
+
+
+def bundle_files(project: Path) -> list[Path]:
+    return [project / "databricks.yml", *sorted(project.glob("resources/*.yml"))]
+
+
+def test_bundle_files_match_the_official_schema(project):
+    problems = {
+        path.name: found
+        for path in bundle_files(project)
+        if (found := bundle_schema.errors(yaml.safe_load(path.read_text())))
+    }
+
+    assert problems == {}
+
+
+def test_schema_check_catches_mistakes(project, answers):
+    """The schema check is not vacuous: a misspelt key or a wrong type in a real file is reported."""
+    config = yaml.safe_load((project / "databricks.yml").read_text())
+    config["bundle"]["nmae"] = "typo"
+    name = answers["pipelines"][0]
+    resource = yaml.safe_load((project / f"resources/{name}.pipeline.yml").read_text())
+    resource["resources"]["pipelines"][name]["serverless"] = {"enabled": True}
+
+    assert [error.split(":")[0] for error in bundle_schema.errors(config)] == ["bundle"]
+    assert [error.split(":")[0] for error in bundle_schema.errors(resource)] == [
+        f"resources.pipelines.{name}.serverless"
+    ]
+
+
+def test_pipelines_round_trip_through_typed_resources(project, answers):
+    """databricks-bundles knows every field we write, with the type we write it in."""
+    specs = {}
+    for path in project.glob("resources/*.pipeline.yml"):
+        specs.update(yaml.safe_load(path.read_text())["resources"]["pipelines"])
+
+    assert sorted(specs) == sorted(answers["pipelines"])
+    for spec in specs.values():
+        assert Pipeline.from_dict(spec).as_dict() == spec
+
+
+def test_typed_resources_reject_unknown_fields():
+    with pytest.raises(ValueError, match="nmae"):
+        Pipeline.from_dict({"nmae": "typo"})

@@ -1,0 +1,164 @@
+"""Render tier: for every answer set, the right files, no leftover Jinja, the same bytes on a
+second render, YAML that parses, and a bundle that follows the answers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from .conftest import load_answers, render
+
+JINJA_LEFTOVER = re.compile(r"{{|}}|{%|%}|{#|#}")
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+def expected_files(answers: dict) -> set[str]:
+    package = f"src/{answers['project_slug']}"
+    files = {
+        ".copier-answers.yml",
+        ".gitignore",
+        ".pre-commit-config.yaml",
+        ".yamllint.yaml",
+        "README.md",
+        "databricks.yml",
+        "pyproject.toml",
+        f"{package}/__init__.py",
+        f"{package}/expectations.py",
+        f"{package}/landing.py",
+        f"{package}/pipelines.py",
+        "tests/conftest.py",
+        "tests/unit/test_expectations.py",
+    }
+    for name in answers["pipelines"]:
+        files |= {
+            f"resources/{name}.pipeline.yml",
+            f"{package}/{name}/__init__.py",
+            f"{package}/{name}/logic.py",
+            *(f"{package}/{name}/transformations/{name}_{layer}.py" for layer in ("bronze", "silver", "gold")),
+            f"tests/unit/test_{name}_logic.py",
+            f"tests/data/{name}/landing/{name}-0001.json",
+        }
+    return files
+
+
+def test_file_set_follows_the_answers(project, answers):
+    assert set(tree(project)) == expected_files(answers)
+
+
+def test_no_jinja_left(project):
+    leftovers = {name for name, content in tree(project).items() if JINJA_LEFTOVER.search(content.decode())}
+
+    assert leftovers == set()
+
+
+def test_second_render_is_byte_identical(project, answer_set, tmp_path):
+    again = render(tmp_path / "again", load_answers(answer_set))
+
+    assert tree(project) == tree(again)
+
+
+def test_every_yaml_parses(project):
+    for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
+        assert yaml.safe_load(path.read_text()) is not None, path
+
+
+def test_answers_file_records_every_answer(project, answers):
+    assert set(load_questions()) <= set(answers)
+
+
+def load_questions() -> list[str]:
+    from .conftest import TEMPLATE
+
+    config = yaml.safe_load((TEMPLATE / "copier.yml").read_text().split("\n---")[0])
+    return [name for name in config if not name.startswith("_")]
+
+
+def bundle(project: Path) -> dict:
+    return yaml.safe_load((project / "databricks.yml").read_text())
+
+
+def test_one_target_per_environment_in_order(project, answers):
+    targets = bundle(project)["targets"]
+
+    assert list(targets) == answers["environments"]
+
+
+def test_development_target_is_personal(project, answers):
+    dev = bundle(project)["targets"][answers["environments"][0]]
+
+    assert dev["mode"] == "development"
+    assert dev["default"] is True
+    assert "${workspace.current_user.short_name}" in dev["variables"]["schema"]
+    assert "run_as" not in dev
+
+
+def test_shared_targets_are_production_run_as_a_principal(project, answers):
+    targets = bundle(project)["targets"]
+
+    for env in answers["environments"][1:]:
+        target = targets[env]
+        assert target["mode"] == "production", env
+        assert target["workspace"]["root_path"].startswith("/Workspace/"), env
+        assert target["run_as"] == {"service_principal_name": "${var.service_principal}"}, env
+        assert {"service_principal_name": "${var.service_principal}", "level": "CAN_MANAGE"} in target[
+            "permissions"
+        ]
+        assert target["variables"].get("service_principal") == (answers["service_principals"][env] or None)
+
+
+def test_targets_use_the_answered_hosts_and_catalogs(project, answers):
+    targets = bundle(project)["targets"]
+
+    for env, target in targets.items():
+        host = target["workspace"]["host"]
+        if answers["workspace_hosts"][env]:
+            assert host == answers["workspace_hosts"][env]
+        else:
+            assert re.fullmatch(r"https://[a-z0-9-]+\.invalid", host), host
+            assert env.replace("_", "-") in host
+        assert target["variables"]["catalog"] == answers["catalogs"][env]
+
+
+def test_only_unset_principals_leave_a_variable_without_value(project, answers):
+    """A variable without a value fails `bundle validate` for that target: only where intended."""
+    config = bundle(project)
+    declared = config["variables"]
+    for env, target in config["targets"].items():
+        values = {name for name, spec in declared.items() if "default" in spec} | set(target.get("variables", {}))
+        unset = set(declared) - values
+        expected = {"service_principal"} if env in answers["service_principals"] and not answers[
+            "service_principals"
+        ][env] else set()
+        assert unset == expected, env
+
+
+def test_every_referenced_variable_is_declared(project):
+    declared = set(bundle(project)["variables"])
+    text = "\n".join(path.read_text() for path in [project / "databricks.yml", *project.glob("resources/*.yml")])
+
+    assert set(re.findall(r"\$\{var\.([a-z_]+)\}", text)) <= declared
+
+
+def test_pipeline_resources_follow_the_answers(project, answers):
+    for name in answers["pipelines"]:
+        pipeline = yaml.safe_load((project / f"resources/{name}.pipeline.yml").read_text())["resources"]["pipelines"][
+            name
+        ]
+        assert pipeline["catalog"] == "${var.catalog}"
+        assert pipeline["schema"] == "${var.schema}"
+        assert pipeline["serverless"] is (answers["compute"] == "serverless")
+        if answers["compute"] == "classic":
+            assert pipeline["edition"] == "ADVANCED"
+            assert pipeline["clusters"][0]["node_type_id"]
+        source = project / "resources" / pipeline["libraries"][0]["glob"]["include"].removesuffix("/**")
+        assert sorted(p.name for p in source.glob("*.py")) == [f"{name}_{layer}.py" for layer in ("bronze", "gold", "silver")]
+        assert (project / "resources" / pipeline["root_path"]).is_dir()
