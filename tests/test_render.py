@@ -63,7 +63,10 @@ def test_no_jinja_left(project):
 def test_second_render_is_byte_identical(project, answer_set, tmp_path):
     again = render(tmp_path / "again", load_answers(answer_set))
 
-    assert tree(project) == tree(again)
+    first, second = tree(project), tree(again)
+    for files in (first, second):  # a dirty working tree gets a new synthetic commit each render
+        files[".copier-answers.yml"] = re.sub(rb"_commit: .*", b"", files[".copier-answers.yml"])
+    assert first == second
 
 
 def test_every_yaml_parses(project):
