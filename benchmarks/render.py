@@ -1,0 +1,92 @@
+"""Benchmark: `copier copy --defaults` of this template against an empty template.
+
+Prints the median wall time of each over several runs and their ratio (goal: at most 1.5), and
+with --unit-tests the wall time of a rendered project's `uv run pytest` (goal: at most 25 s).
+
+    uv run python benchmarks/render.py [--runs 7] [--unit-tests]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def committed_copy(source: Path, destination: Path) -> Path:
+    """A clean clone of this repository's HEAD, so that both templates are read the same way."""
+    git("clone", "--quiet", str(source), str(destination), cwd=source.parent)
+    return destination
+
+
+def empty_template(destination: Path) -> Path:
+    (destination / "template").mkdir(parents=True)
+    (destination / "copier.yml").write_text("_subdirectory: template\n")
+    (destination / "template" / "README.md").write_text("empty\n")
+    git("init", "--quiet", cwd=destination)
+    git("add", "-A", cwd=destination)
+    git("-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "--quiet", "-m", "empty", cwd=destination)
+    return destination
+
+
+def time_copy(template: Path, workdir: Path, runs: int, *extra: str) -> list[float]:
+    times = []
+    for run in range(runs):
+        destination = workdir / f"{template.name}-{run}"
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "copier", "copy", "--defaults", "--quiet", *extra, str(template), str(destination)],
+            check=True,
+            capture_output=True,
+        )
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--unit-tests", action="store_true", help="also time a rendered project's unit tests")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ours = committed_copy(TEMPLATE, work / "copier-lakeflow")
+        empty = empty_template(work / "empty")
+        time_copy(empty, work, 1)  # warm the file cache and Python's bytecode cache
+        ours_times = time_copy(ours, work, args.runs)
+        empty_times = time_copy(empty, work, args.runs)
+        ours_median, empty_median = statistics.median(ours_times), statistics.median(empty_times)
+        print(f"copier copy --defaults, median of {args.runs}:")
+        print(f"  copier-lakeflow  {ours_median:.3f} s")
+        print(f"  empty template   {empty_median:.3f} s")
+        print(f"  ratio            {ours_median / empty_median:.2f}  (goal <= 1.5)")
+
+        if args.unit_tests:
+            project = work / "unit-test-project"
+            time_copy(ours, work, 1, "--data", f"python_version={PYTHON}")
+            subprocess.run(
+                [sys.executable, "-m", "copier", "copy", "--defaults", "--quiet", "--data",
+                 f"python_version={PYTHON}", str(ours), str(project)],
+                check=True, capture_output=True,
+            )
+            subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True)
+            subprocess.run(["uv", "run", "pytest", "-q"], cwd=project, check=True, capture_output=True)  # warm
+            start = time.perf_counter()
+            subprocess.run(["uv", "run", "pytest", "-q"], cwd=project, check=True, capture_output=True)
+            print(f"rendered project, uv run pytest: {time.perf_counter() - start:.1f} s  (goal <= 25 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Project tier: rendered projects set themselves up and pass their own lint and tests.
+
+Rendered with the Python that runs these tests, since no other can be installed here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from .conftest import LOCAL_PYTHON, load_answers, render
+
+pytestmark = pytest.mark.project
+
+PROJECT_ANSWER_SETS = ["default", "multi_pipeline"]
+
+
+def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    result = subprocess.run(
+        ["uv", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, f"uv {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result
+
+
+@pytest.fixture(scope="module", params=PROJECT_ANSWER_SETS)
+def synced(request, tmp_path_factory) -> tuple[Path, dict]:
+    answers = {**load_answers(request.param), "python_version": LOCAL_PYTHON}
+    project = render(tmp_path_factory.mktemp(request.param) / "project", answers)
+    uv("sync", "--python", sys.executable, cwd=project)
+    return project, answers
+
+
+def test_lint_passes(synced):
+    project, _ = synced
+    uv("run", "ruff", "check", ".", cwd=project)
+    uv("run", "ruff", "format", "--check", ".", cwd=project)
+    uv("run", "yamllint", "--strict", ".", cwd=project)
+
+
+def test_unit_tests_run_the_logic_on_spark(synced):
+    project, answers = synced
+    uv("run", "pytest", "--junitxml=report.xml", cwd=project)
+
+    suite = ET.parse(project / "report.xml").getroot().find("testsuite")
+    cases = [case.get("classname") for case in suite.iter("testcase")]
+    assert int(suite.get("skipped")) == 0
+    assert int(suite.get("failures")) == int(suite.get("errors")) == 0
+    for name in answers.get("pipelines", ["orders"]):
+        assert sum(f"test_{name}_logic" in case for case in cases) >= 4, cases
+    assert any("test_expectations" in case for case in cases)
+
+
+def test_unit_tests_catch_broken_logic(synced, tmp_path):
+    """The project's tests can fail: break the aggregation and they must."""
+    project, answers = synced
+    pipeline = answers.get("pipelines", ["orders"])[0]
+    logic = next(project.glob(f"src/*/{pipeline}/logic.py"))
+    original = logic.read_text()
+    logic.write_text(original.replace('F.sum("amount")', 'F.max("amount")'))
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+        result = subprocess.run(
+            ["uv", "run", "pytest", "-q", "-k", "daily_summary", f"tests/unit/test_{pipeline}_logic.py"],
+            cwd=project, env=env, capture_output=True, text=True, timeout=600,
+        )
+    finally:
+        logic.write_text(original)
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "1 failed" in result.stdout

@@ -1,0 +1,44 @@
+"""The README's render command works as written, without --trust, and the template runs no code."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+
+import yaml
+
+from .conftest import TEMPLATE
+
+
+def readme_command(prefix: str) -> list[str]:
+    commands = re.findall(r"^(uv run .+)$", (TEMPLATE / "README.md").read_text(), flags=re.MULTILINE)
+    [command] = [c for c in commands if c.startswith(prefix)]
+    return shlex.split(command)
+
+
+def test_readme_has_exactly_the_two_commands():
+    commands = re.findall(r"```bash\n(.+?)\n```", (TEMPLATE / "README.md").read_text(), flags=re.DOTALL)
+
+    assert commands == ["uv run copier copy --defaults . ../my-lakeflow-project", "uv run pytest"]
+
+
+def test_render_command_needs_no_trust(tmp_path):
+    command = readme_command("uv run copier copy")
+    assert "--trust" not in command and "--UNSAFE" not in command
+    destination = tmp_path / "my-lakeflow-project"
+    command[command.index("../my-lakeflow-project")] = str(destination)
+
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    result = subprocess.run(command, cwd=TEMPLATE, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+    assert result.returncode == 0, result.stderr
+    assert (destination / "databricks.yml").is_file()
+    assert "Next steps" in result.stderr + result.stdout
+
+
+def test_template_runs_no_code_on_copy():
+    config = yaml.safe_load((TEMPLATE / "copier.yml").read_text().split("\n---")[0])
+
+    assert not {"_tasks", "_jinja_extensions"} & set(config)
