@@ -75,7 +75,6 @@ def main() -> None:
 
         if args.unit_tests:
             project = work / "unit-test-project"
-            time_copy(ours, work, 1, "--data", f"python_version={PYTHON}")
             subprocess.run(
                 [sys.executable, "-m", "copier", "copy", "--defaults", "--quiet", "--data",
                  f"python_version={PYTHON}", str(ours), str(project)],
