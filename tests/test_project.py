@@ -57,6 +57,16 @@ def test_unit_tests_run_the_logic_on_spark(synced):
     assert any("test_expectations" in case for case in cases)
 
 
+def test_local_runs_of_every_pipeline(synced):
+    """`local-pipeline run` end to end, through the project's own `local_run` tests."""
+    project, answers = synced
+    uv("run", "pytest", "-m", "local_run", "--junitxml=local-runs.xml", cwd=project)
+
+    suite = ET.parse(project / "local-runs.xml").getroot().find("testsuite")
+    assert int(suite.get("skipped")) == 0
+    assert int(suite.get("tests")) == 4 + len(answers.get("pipelines", ["orders"]))
+
+
 def test_unit_tests_catch_broken_logic(synced, tmp_path):
     """The project's tests can fail: break the aggregation and they must."""
     project, answers = synced

@@ -10,7 +10,8 @@ import yaml
 
 from .conftest import load_answers, render
 
-JINJA_LEFTOVER = re.compile(r"{{|}}|{%|%}|{#|#}")
+# A Jinja expression, statement or comment; Python's `}}` in dict literals is not one.
+JINJA_LEFTOVER = re.compile(r"\{\{-?\s*[A-Za-z_][^{}]*\}\}|\{%|%\}|\{#")
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -35,8 +36,23 @@ def expected_files(answers: dict) -> set[str]:
         f"{package}/expectations.py",
         f"{package}/landing.py",
         f"{package}/pipelines.py",
+        "tests/__init__.py",
         "tests/conftest.py",
+        "tests/unit/__init__.py",
         "tests/unit/test_expectations.py",
+        "tests/pipelines/__init__.py",
+        "tests/pipelines/expected.py",
+        "tests/pipelines/test_graph.py",
+        "tests/pipelines/test_local_run.py",
+        "tools/pyproject.toml",
+        *(
+            f"tools/src/lakeflow_tools/{module}.py"
+            for module in ("__init__", "project", "graph")
+        ),
+        *(
+            f"tools/src/lakeflow_tools/local_pipeline/{module}.py"
+            for module in ("__init__", "cli", "client", "report", "runner", "session", "workarounds")
+        ),
     }
     for name in answers["pipelines"]:
         files |= {

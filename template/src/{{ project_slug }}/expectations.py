@@ -36,27 +36,32 @@ class Expectation:
         """True where a row satisfies the constraint; NULL counts as a violation."""
         return F.coalesce(F.expr(self.constraint), F.lit(False))
 
-    def apply(self, df: DataFrame) -> DataFrame:
-        if self.action == "drop":
-            return df.where(self.holds())
-        if self.action == "fail":
-            message = f"Expectation '{self.name}' failed (expect_or_fail): {self.constraint}"
-            return df.where(F.when(self.holds(), F.lit(True)).otherwise(F.raise_error(F.lit(message))))
-        return df
+
+def apply(df: DataFrame, expectations: list[Expectation]) -> DataFrame:
+    """Every rule judges the query's own rows, as on Databricks: a row that breaks an
+    expect_or_fail rule stops the update even if a drop rule would also remove it."""
+    for rule in expectations:
+        if rule.action == "fail":
+            message = f"Expectation '{rule.name}' failed (expect_or_fail): {rule.constraint}"
+            df = df.where(F.when(rule.holds(), F.lit(True)).otherwise(F.raise_error(F.lit(message))))
+    drops = [rule.holds() for rule in expectations if rule.action == "drop"]
+    return df.where(functools.reduce(lambda a, b: a & b, drops)) if drops else df
 
 
 def _decorator(action: Action, rules: Mapping[str, str]) -> Callable[[QueryFunction], QueryFunction]:
     new = [Expectation(name, constraint, action) for name, constraint in rules.items()]
 
     def decorate(query: QueryFunction) -> QueryFunction:
-        @functools.wraps(query)
-        def checked(*args, **kwargs) -> DataFrame:
-            df = query(*args, **kwargs)
-            for expectation in new:
-                df = expectation.apply(df)
-            return df
+        # Stacked decorators share one wrapper around the original query, so that all rules
+        # see the same rows whatever their order.
+        declared = [*getattr(query, "__expectations__", []), *new]
+        original = query.__wrapped__ if hasattr(query, "__expectations__") else query
 
-        checked.__expectations__ = [*getattr(query, "__expectations__", []), *new]
+        @functools.wraps(original)
+        def checked(*args, **kwargs) -> DataFrame:
+            return apply(original(*args, **kwargs), declared)
+
+        checked.__expectations__ = declared
         return checked
 
     return decorate

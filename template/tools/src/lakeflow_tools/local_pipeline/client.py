@@ -1,0 +1,148 @@
+"""The Spark Connect client of a local run, started by `spark-pipelines`' launcher in place of
+its own CLI script (pyspark/pipelines/cli.py `run`, which this follows step by step).
+
+It does what that script does, and while the session is still open it also counts the rows of
+every dataset and audits the local expectations, then writes everything to a JSON result file
+(path in $LOCAL_PIPELINE_RESULT) for the `local-pipeline` command to print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+
+from pyspark.pipelines.cli import load_pipeline_spec, register_definitions
+from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectGraphElementRegistry
+from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lakeflow_tools.graph import Dataset, RecordingRegistry, unchecked_query
+
+EVENT_PREFIX = "event> "
+"""Marks the lines the `local-pipeline` command shows among Spark's own output."""
+FLOW_FAILED = re.compile(r"Flow '?(?:[\w]+\.)*(\w+)'? has FAILED")
+EXPECTATION_FAILED = re.compile(r"Expectation '([^']+)' failed \(expect_or_fail\): (.*?)(?: SQLSTATE|$)")
+
+
+def _follow(results, messages: list[str]) -> None:
+    """Print the run's events as `spark-pipelines` does, keeping their messages."""
+    for result in results:
+        if "pipeline_event_result" in result:
+            event = result["pipeline_event_result"].event
+            messages.append(event.message)
+            message = event.message.splitlines()[0].replace("spark_catalog.default.", "")
+            print(f"{EVENT_PREFIX}  {event.timestamp.ToDatetime():%H:%M:%S} {message}", flush=True)
+
+
+def _failure(messages: list[str], error: BaseException) -> dict:
+    """The first failing dataset and expectation, from the events or else the error."""
+    text = "\n".join(messages) + "\n" + "".join(traceback.format_exception_only(error))
+    dataset = next((m.group(1) for m in FLOW_FAILED.finditer(text)), None)
+    expectation = EXPECTATION_FAILED.search(text)
+    first_line = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+    return {
+        "dataset": dataset,
+        "expectation": expectation.group(1) if expectation else None,
+        "constraint": expectation.group(2) if expectation else None,
+        "message": first_line[:500],
+    }
+
+
+def _materialize(spark: SparkSession, df: DataFrame, name: str) -> DataFrame:
+    """A batch DataFrame of everything a (possibly streaming) query returns now."""
+    if not df.isStreaming:
+        return df
+    query = df.writeStream.format("memory").queryName(name).trigger(availableNow=True).start()
+    query.awaitTermination()
+    return spark.table(name)
+
+
+def _audit(spark: SparkSession, dataset: Dataset) -> list[dict]:
+    """How many input rows break each expectation, evaluated on the query before any is applied
+    (as Databricks counts them). Totals over all input so far; the command turns them into counts
+    per run."""
+    audited = []
+    for index, flow in enumerate(dataset.flows):
+        rules = getattr(flow.func, "__expectations__", [])
+        if not rules:
+            continue
+        rows = _materialize(spark, unchecked_query(flow)(), f"audit_{dataset.name}_{index}")
+        counts = rows.agg(
+            F.count(F.lit(1)).alias("__rows"),
+            *(F.count_if(~rule.holds()).alias(f"r{i}") for i, rule in enumerate(rules)),
+        ).first()
+        audited += [
+            {
+                "name": rule.name,
+                "constraint": rule.constraint,
+                "action": rule.action,
+                "input_rows": counts["__rows"],
+                "violations": counts[f"r{i}"],
+            }
+            for i, rule in enumerate(rules)
+        ]
+    return audited
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["run"])
+    parser.add_argument("--spec", required=True)
+    parser.add_argument("--full-refresh-all", action="store_true")
+    args = parser.parse_args()
+    spec_path = Path(args.spec)
+    spec = load_pipeline_spec(spec_path)
+    result: dict = {"status": "COMPLETED", "datasets": {}}
+
+    builder = SparkSession.builder.config("spark.sql.connect.serverStacktrace.enabled", "false")
+    for key, value in spec.configuration.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    messages: list[str] = []
+    try:
+        graph_id = create_dataflow_graph(
+            spark, default_catalog=spec.catalog, default_database=spec.database, sql_conf=spec.configuration
+        )
+        registry = RecordingRegistry(SparkConnectGraphElementRegistry(spark, graph_id))
+        register_definitions(spec_path, registry, spec, spark, graph_id)
+        datasets = registry.datasets()
+        try:
+            _follow(
+                start_run(
+                    spark,
+                    graph_id,
+                    full_refresh=[],
+                    full_refresh_all=args.full_refresh_all,
+                    refresh=[],
+                    dry=False,
+                    storage=spec.storage,
+                ),
+                messages,
+            )
+        except Exception as error:  # the run failed: report which dataset and why
+            result = {"status": "FAILED", "failure": _failure(messages, error), "datasets": {}}
+        if result["status"] == "COMPLETED":
+            for name, dataset in datasets.items():
+                if dataset.kind == "temporary_view":
+                    continue
+                result["datasets"][name] = {
+                    "kind": dataset.kind,
+                    "rows": spark.read.table(name).count(),
+                    "expectations": _audit(spark, dataset),
+                }
+    except Exception as error:  # definitions did not load or the graph did not resolve
+        result = {"status": "FAILED", "failure": _failure(messages, error), "datasets": {}}
+    finally:
+        Path(os.environ["LOCAL_PIPELINE_RESULT"]).write_text(json.dumps(result, indent=2))
+        spark.stop()
+    sys.exit(0 if result["status"] == "COMPLETED" else 1)
+
+
+if __name__ == "__main__":
+    main()
