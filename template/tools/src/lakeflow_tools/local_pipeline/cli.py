@@ -34,7 +34,7 @@ def _run(project: Project, args: argparse.Namespace) -> int:
     reports = []
     for name in names:
         print(f"{name}: running{' from scratch' if args.fresh else ''}...", flush=True)
-        reports.append(runner.run(project, name, fresh=args.fresh))
+        reports.append(runner.run(project, name, fresh=args.fresh, timeout=args.timeout))
         print(report.render(reports[-1]), flush=True)
     failed = [r for r in reports if not r.ok]
     if len(reports) > 1:
@@ -71,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--fresh", action="store_true", help="start from nothing: new landing copy, tables recomputed"
     )
+    run.add_argument("--timeout", type=float, default=900, help="seconds a pipeline may take (default 900)")
     run.set_defaults(handler=_run)
     show = commands.add_parser("show", help="a few rows of a dataset of the last run")
     show.add_argument("name", help="the pipeline")

@@ -14,12 +14,14 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyspark.pipelines.cli import load_pipeline_spec, register_definitions
 from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectGraphElementRegistry
 from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lakeflow_tools.graph import Dataset, RecordingRegistry, unchecked_query
@@ -54,13 +56,30 @@ def _failure(messages: list[str], error: BaseException) -> dict:
     }
 
 
-def _materialize(spark: SparkSession, df: DataFrame, name: str) -> DataFrame:
-    """A batch DataFrame of everything a (possibly streaming) query returns now."""
-    if not df.isStreaming:
-        return df
-    query = df.writeStream.format("memory").queryName(name).trigger(availableNow=True).start()
-    query.awaitTermination()
-    return spark.table(name)
+class _BatchReads:
+    """Stands in for `spark` while auditing: `readStream` reads the same sources in batch, so
+    that a streaming query's input can be counted without starting a stream."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self._spark = spark
+
+    @property
+    def readStream(self):  # noqa: N802 (SparkSession's name)
+        return self._spark.read
+
+    def __getattr__(self, name: str):
+        return getattr(self._spark, name)
+
+
+@contextmanager
+def _batch_reads(query, spark: SparkSession) -> Iterator[None]:
+    namespace = query.__globals__
+    saved = namespace.get("spark")
+    namespace["spark"] = _BatchReads(spark)
+    try:
+        yield
+    finally:
+        namespace["spark"] = saved
 
 
 def _audit(spark: SparkSession, dataset: Dataset) -> list[dict]:
@@ -68,11 +87,13 @@ def _audit(spark: SparkSession, dataset: Dataset) -> list[dict]:
     (as Databricks counts them). Totals over all input so far; the command turns them into counts
     per run."""
     audited = []
-    for index, flow in enumerate(dataset.flows):
+    for flow in dataset.flows:
         rules = getattr(flow.func, "__expectations__", [])
         if not rules:
             continue
-        rows = _materialize(spark, unchecked_query(flow)(), f"audit_{dataset.name}_{index}")
+        query = unchecked_query(flow)
+        with _batch_reads(query, spark):
+            rows = query()
         counts = rows.agg(
             F.count(F.lit(1)).alias("__rows"),
             *(F.count_if(~rule.holds()).alias(f"r{i}") for i, rule in enumerate(rules)),

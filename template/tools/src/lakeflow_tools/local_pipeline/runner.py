@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +90,7 @@ def _per_run(datasets: dict, baseline_path: Path) -> None:
     baseline_path.write_text(json.dumps(totals, indent=2))
 
 
-def run(project: Project, name: str, fresh: bool = False) -> Report:
+def run(project: Project, name: str, fresh: bool = False, timeout: float = 900) -> Report:
     pipeline = project.pipeline(name)
     workdir = local_folder(project)
     folder = workdir / name
@@ -120,17 +122,30 @@ def run(project: Project, name: str, fresh: bool = False) -> Report:
     start = time.perf_counter()
     with log.open("w") as spark_log:  # everything to the log; the run's events to the screen too
         process = subprocess.Popen(
-            command, cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command,
+            cwd=project.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group, so a timeout stops both JVMs
         )
-        for line in process.stdout:
-            spark_log.write(line)
-            if line.startswith(client.EVENT_PREFIX):
-                print(line.removeprefix(client.EVENT_PREFIX), end="", flush=True)
-        process.wait()
+        watchdog = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
+        watchdog.start()
+        try:
+            for line in process.stdout:
+                spark_log.write(line)
+                if line.startswith(client.EVENT_PREFIX):
+                    print(line.removeprefix(client.EVENT_PREFIX), end="", flush=True)
+            process.wait()
+        finally:
+            watchdog.cancel()
     seconds = time.perf_counter() - start
 
     if not result_path.exists():
-        failure = {"dataset": None, "expectation": None, "message": "Spark did not start or stopped early"}
+        timed_out = seconds >= timeout
+        reason = f"timed out after {timeout:.0f} s" if timed_out else "Spark stopped before the run ended"
+        failure = {"dataset": None, "expectation": None, "message": reason}
         return Report(name, "FAILED", seconds, failure=failure, log=log)
     result = json.loads(result_path.read_text())
     if result["status"] == "COMPLETED":
