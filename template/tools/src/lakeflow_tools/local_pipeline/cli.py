@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lakeflow_tools import graph
 from lakeflow_tools.project import Project, ProjectError
 
 from . import report, runner
 
 
 def _list(project: Project, _args: argparse.Namespace) -> int:
+    from lakeflow_tools import graph
+
     for name, pipeline in project.pipelines().items():
         print(name)
         for dataset in graph.load(project, pipeline).values():
@@ -29,8 +30,8 @@ def _list(project: Project, _args: argparse.Namespace) -> int:
 
 def _run(project: Project, args: argparse.Namespace) -> int:
     if args.all == bool(args.name):
-        raise ProjectError("give a pipeline NAME or --all, not both")
-    names = list(project.pipelines()) if args.all else [args.name]
+        raise ProjectError("give either a pipeline NAME or --all")
+    names = list(project.pipelines()) if args.all else [project.pipeline(args.name).name]
     reports = []
     for name in names:
         print(f"{name}: running{' from scratch' if args.fresh else ''}...", flush=True)
@@ -45,11 +46,13 @@ def _run(project: Project, args: argparse.Namespace) -> int:
 
 
 def _show(project: Project, args: argparse.Namespace) -> int:
+    from lakeflow_tools import graph
+
+    from .session import local_session
+
     datasets = graph.load(project, project.pipeline(args.name))
     if args.dataset not in datasets:
         raise ProjectError(f"pipeline {args.name} has no dataset {args.dataset!r}; it has {sorted(datasets)}")
-    from .session import local_session
-
     with local_session(runner.local_folder(project)) as spark:
         if not spark.catalog.tableExists(args.dataset):
             raise ProjectError(

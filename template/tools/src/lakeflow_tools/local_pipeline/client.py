@@ -25,9 +25,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lakeflow_tools.graph import Dataset, RecordingRegistry, unchecked_query
+from lakeflow_tools.local_pipeline.runner import EVENT_PREFIX
 
-EVENT_PREFIX = "event> "
-"""Marks the lines the `local-pipeline` command shows among Spark's own output."""
 FLOW_FAILED = re.compile(r"Flow '?(?:[\w]+\.)*(\w+)'? has FAILED")
 EXPECTATION_FAILED = re.compile(r"Expectation '([^']+)' failed \(expect_or_fail\): (.*?)(?: SQLSTATE|$)")
 

@@ -3,6 +3,7 @@ launcher with this package's client, and turn the client's result into a report.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -14,12 +15,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyspark
 import yaml
 
 from lakeflow_tools.project import Pipeline, Project
 
-from . import client, workarounds
+from . import workarounds
+
+CLIENT = Path(__file__).with_name("client.py")
+"""Run by the launcher in the Spark driver; not imported here, so starting a run stays quick."""
+EVENT_PREFIX = "event> "
+"""Marks the lines of the client's output that this command shows among Spark's own."""
 
 LOCAL_FOLDER = ".local-pipelines"
 """Everything local runs write, git-ignored: landing copies, tables, checkpoints, logs."""
@@ -102,11 +107,11 @@ def run(project: Project, name: str, fresh: bool = False, timeout: float = 900) 
     result_path, log = folder / "result.json", folder / "run.log"
     result_path.unlink(missing_ok=True)
 
-    spark_home = Path(pyspark.__file__).parent
+    spark_home = Path(importlib.util.find_spec("pyspark").origin).parent
     command = [
         str(spark_home / "bin" / "spark-class"),
         "org.apache.spark.deploy.SparkPipelines",
-        client.__file__,
+        str(CLIENT),
         "run",
         "--spec",
         str(spec),
@@ -135,8 +140,8 @@ def run(project: Project, name: str, fresh: bool = False, timeout: float = 900) 
         try:
             for line in process.stdout:
                 spark_log.write(line)
-                if line.startswith(client.EVENT_PREFIX):
-                    print(line.removeprefix(client.EVENT_PREFIX), end="", flush=True)
+                if line.startswith(EVENT_PREFIX):
+                    print(line.removeprefix(EVENT_PREFIX), end="", flush=True)
             process.wait()
         finally:
             watchdog.cancel()
