@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from databricks.bundles.jobs import Job
 from databricks.bundles.pipelines import Pipeline
 
 from . import bundle_schema
@@ -68,6 +69,15 @@ def test_pipelines_round_trip_through_typed_resources(project, answers):
     assert sorted(specs) == sorted(answers["pipelines"])
     for spec in specs.values():
         assert Pipeline.from_dict(spec).as_dict() == spec
+
+
+def test_jobs_round_trip_through_typed_resources(project):
+    specs = {}
+    for path in project.glob("resources/*.job.yml"):
+        specs.update(yaml.safe_load(path.read_text())["resources"]["jobs"])
+
+    for spec in specs.values():
+        assert Job.from_dict(spec).as_dict() == spec
 
 
 def test_typed_resources_reject_unknown_fields():

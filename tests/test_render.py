@@ -54,6 +54,17 @@ def expected_files(answers: dict) -> set[str]:
             for module in ("__init__", "cli", "client", "report", "runner", "session", "workarounds")
         ),
     }
+    if answers["integration_tests"]:
+        files |= {
+            "resources/integration_tests.job.yml",
+            "tests/integration/__init__.py",
+            "tests/integration/tasks.py",
+            "tests/integration/test_tasks.py",
+            "tests/tools/__init__.py",
+            "tests/tools/test_integration_tests.py",
+            "tools/src/lakeflow_tools/integration_tests.py",
+            *(f"resources/{name}.integration_test.job.yml" for name in answers["pipelines"]),
+        }
     for name in answers["pipelines"]:
         files |= {
             f"resources/{name}.pipeline.yml",
@@ -108,7 +119,7 @@ def bundle(project: Path) -> dict:
 def test_one_target_per_environment_in_order(project, answers):
     targets = bundle(project)["targets"]
 
-    assert list(targets) == answers["environments"]
+    assert list(targets) == answers["environments"] + (["ci"] if answers["integration_tests"] else [])
 
 
 def test_development_target_is_personal(project, answers):
@@ -137,7 +148,8 @@ def test_shared_targets_are_production_run_as_a_principal(project, answers):
 def test_targets_use_the_answered_hosts_and_catalogs(project, answers):
     targets = bundle(project)["targets"]
 
-    for env, target in targets.items():
+    for env in answers["environments"]:
+        target = targets[env]
         host = target["workspace"]["host"]
         if answers["workspace_hosts"][env]:
             assert host == answers["workspace_hosts"][env]
@@ -181,3 +193,41 @@ def test_pipeline_resources_follow_the_answers(project, answers):
         source = project / "resources" / pipeline["libraries"][0]["glob"]["include"].removesuffix("/**")
         assert sorted(p.name for p in source.glob("*.py")) == [f"{name}_{layer}.py" for layer in ("bronze", "gold", "silver")]
         assert (project / "resources" / pipeline["root_path"]).is_dir()
+
+
+def test_ci_target_is_an_isolated_copy_per_run(project, answers):
+    targets = bundle(project)["targets"]
+    if not answers["integration_tests"]:
+        assert "ci" not in targets
+        return
+    ci, environments = targets["ci"], answers["environments"]
+    home = environments[1] if len(environments) > 1 else environments[0]
+
+    assert ci["mode"] == "development"
+    assert "${var.test_run_id}" in ci["presets"]["name_prefix"]
+    assert "${var.test_run_id}" in ci["workspace"]["root_path"]
+    assert "${var.test_run_id}" in ci["variables"]["schema"]
+    assert ci["variables"]["catalog"] == answers["catalogs"][home]
+    assert ci["workspace"]["host"] == targets[home]["workspace"]["host"]
+
+
+def test_runner_job_runs_each_pipeline_test_job_once(project, answers):
+    if not answers["integration_tests"]:
+        assert not list(project.glob("resources/*.job.yml"))
+        return
+    runner = yaml.safe_load((project / "resources/integration_tests.job.yml").read_text())
+    tasks = runner["resources"]["jobs"]["integration_tests"]["tasks"]
+    referenced = [task["run_job_task"]["job_id"] for task in tasks]
+
+    assert sorted(referenced) == sorted(
+        f"${{resources.jobs.{name}_integration_test.id}}" for name in answers["pipelines"]
+    )
+    assert all("depends_on" not in task for task in tasks)  # independent: they run in parallel
+    for name in answers["pipelines"]:
+        job = yaml.safe_load((project / f"resources/{name}.integration_test.job.yml").read_text())
+        steps = job["resources"]["jobs"][f"{name}_integration_test"]["tasks"]
+        assert [task["task_key"] for task in steps] == ["setup", "run_pipeline", "validate"]
+        assert steps[1]["pipeline_task"] == {"pipeline_id": f"${{resources.pipelines.{name}.id}}", "full_refresh": True}
+        for step in (steps[0], steps[2]):
+            script = project / "resources" / step["spark_python_task"]["python_file"]
+            assert script.is_file(), script
