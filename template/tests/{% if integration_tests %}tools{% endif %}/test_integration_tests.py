@@ -3,6 +3,7 @@ with the real databricks-sdk client."""
 
 import itertools
 import json
+import socket
 
 import pytest
 from databricks.sdk import WorkspaceClient
@@ -151,3 +152,18 @@ def test_unknown_job_name_is_a_usage_error(httpserver, client, tmp_path, capsys)
 
     assert code == 2
     assert "matches 0 jobs" in capsys.readouterr().err
+
+
+def test_unreachable_workspace_gives_a_clear_message(monkeypatch, tmp_path, capsys):
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DATABRICKS_HOST", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("DATABRICKS_TOKEN", "test-token")
+
+    code = integration_tests.main(
+        ["--retry-timeout", "1", "run", "--job-id", "7", "--junit", str(tmp_path / "r.xml")]
+    )
+
+    assert code == 2
+    assert "cannot reach Databricks" in capsys.readouterr().err
