@@ -17,7 +17,7 @@ from .conftest import LOCAL_PYTHON, load_answers, render
 
 pytestmark = pytest.mark.project
 
-PROJECT_ANSWER_SETS = ["default", "multi_pipeline"]
+PROJECT_ANSWER_SETS = ["default", "multi_pipeline", "aws_classic"]  # aws_classic: no integration tests
 
 
 def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
