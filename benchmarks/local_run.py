@@ -23,13 +23,13 @@ from copier import run_copy
 TEMPLATE = Path(__file__).resolve().parents[1]
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
-BARE_TABLE = '''from pyspark import pipelines as dp
+BARE_TABLE = """from pyspark import pipelines as dp
 
 
 @dp.materialized_view
 def numbers():
     return spark.range(10)
-'''
+"""
 
 
 def timed(command: list[str], cwd: Path, env: dict) -> float:
@@ -66,7 +66,11 @@ def main() -> None:
             ours.append(timed(["uv", "run", "local-pipeline", "run", pipeline, "--fresh"], project, env))
             folder = Path(tmp) / f"bare-{run}"
             spec = bare_pipeline(folder)
-            bare.append(timed(["uv", "run", "--project", str(project), "spark-pipelines", "run", "--spec", str(spec)], folder, env))
+            bare.append(
+                timed(
+                    ["uv", "run", "--project", str(project), "spark-pipelines", "run", "--spec", str(spec)], folder, env
+                )
+            )
             shutil.rmtree(folder / "spark-warehouse", ignore_errors=True)
 
         ours_median, bare_median = statistics.median(ours), statistics.median(bare)

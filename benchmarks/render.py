@@ -36,7 +36,17 @@ def empty_template(destination: Path) -> Path:
     (destination / "template" / "README.md").write_text("empty\n")
     git("init", "--quiet", cwd=destination)
     git("add", "-A", cwd=destination)
-    git("-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "--quiet", "-m", "empty", cwd=destination)
+    git(
+        "-c",
+        "user.name=bench",
+        "-c",
+        "user.email=bench@example.com",
+        "commit",
+        "--quiet",
+        "-m",
+        "empty",
+        cwd=destination,
+    )
     return destination
 
 
@@ -76,9 +86,20 @@ def main() -> None:
         if args.unit_tests:
             project = work / "unit-test-project"
             subprocess.run(
-                [sys.executable, "-m", "copier", "copy", "--defaults", "--quiet", "--data",
-                 f"python_version={PYTHON}", str(ours), str(project)],
-                check=True, capture_output=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "copier",
+                    "copy",
+                    "--defaults",
+                    "--quiet",
+                    "--data",
+                    f"python_version={PYTHON}",
+                    str(ours),
+                    str(project),
+                ],
+                check=True,
+                capture_output=True,
             )
             subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True)
             subprocess.run(["uv", "run", "pytest", "-q"], cwd=project, check=True, capture_output=True)  # warm

@@ -60,5 +60,7 @@ def _deepest(error: ValidationError) -> ValidationError:
 
 def errors(document: dict) -> list[str]:
     """Every schema violation of one bundle file, as `path: message` lines."""
-    found = sorted((_deepest(e) for e in validator().iter_errors(document)), key=lambda e: list(map(str, e.absolute_path)))
+    found = sorted(
+        (_deepest(e) for e in validator().iter_errors(document)), key=lambda e: list(map(str, e.absolute_path))
+    )
     return [f"{'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in found]

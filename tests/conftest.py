@@ -16,6 +16,15 @@ ANSWER_SETS = sorted(path.stem for path in ANSWERS.glob("*.yml"))
 LOCAL_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
+def copier_settings() -> dict:
+    """copier.yml's first document: the settings and the questions (the versions come after)."""
+    return yaml.safe_load((TEMPLATE / "copier.yml").read_text().split("\n---")[0])
+
+
+def questions() -> dict[str, dict]:
+    return {name: spec for name, spec in copier_settings().items() if not name.startswith("_")}
+
+
 def load_answers(name: str) -> dict:
     return yaml.safe_load((ANSWERS / f"{name}.yml").read_text()) or {}
 

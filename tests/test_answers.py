@@ -8,7 +8,7 @@ import re
 import pytest
 from copier import run_copy
 
-from .conftest import TEMPLATE
+from .conftest import TEMPLATE, questions
 
 ENVS = ["dev", "staging", "prod"]
 UUID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
@@ -132,10 +132,7 @@ def test_slug_is_derived_from_the_name(tmp_path):
 
 
 def test_every_question_has_help():
-    import yaml
+    found = questions()
 
-    config = yaml.safe_load((TEMPLATE / "copier.yml").read_text().split("\n---")[0])
-    questions = {name: spec for name, spec in config.items() if not name.startswith("_")}
-
-    assert questions
-    assert [name for name, spec in questions.items() if not spec.get("help")] == []
+    assert found
+    assert [name for name, spec in found.items() if not spec.get("help")] == []

@@ -16,7 +16,7 @@ from . import bundle_schema
 
 
 def run(*command: str, cwd: Path) -> None:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
 
 

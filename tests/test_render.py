@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import load_answers, render
+from .conftest import load_answers, questions, render
 
 # A Jinja expression, statement or comment; Python's `}}` in dict literals is not one.
 JINJA_LEFTOVER = re.compile(r"\{\{-?\s*[A-Za-z_][^{}]*\}\}|\{%|%\}|\{#")
@@ -45,10 +45,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/pipelines/test_graph.py",
         "tests/pipelines/test_local_run.py",
         "tools/pyproject.toml",
-        *(
-            f"tools/src/lakeflow_tools/{module}.py"
-            for module in ("__init__", "project", "graph")
-        ),
+        *(f"tools/src/lakeflow_tools/{module}.py" for module in ("__init__", "project", "graph")),
         *(
             f"tools/src/lakeflow_tools/local_pipeline/{module}.py"
             for module in ("__init__", "cli", "client", "report", "runner", "session", "workarounds")
@@ -102,14 +99,7 @@ def test_every_yaml_parses(project):
 
 
 def test_answers_file_records_every_answer(project, answers):
-    assert set(load_questions()) <= set(answers)
-
-
-def load_questions() -> list[str]:
-    from .conftest import TEMPLATE
-
-    config = yaml.safe_load((TEMPLATE / "copier.yml").read_text().split("\n---")[0])
-    return [name for name in config if not name.startswith("_")]
+    assert set(questions()) <= set(answers)
 
 
 def bundle(project: Path) -> dict:
@@ -139,9 +129,7 @@ def test_shared_targets_are_production_run_as_a_principal(project, answers):
         assert target["mode"] == "production", env
         assert target["workspace"]["root_path"].startswith("/Workspace/"), env
         assert target["run_as"] == {"service_principal_name": "${var.service_principal}"}, env
-        assert {"service_principal_name": "${var.service_principal}", "level": "CAN_MANAGE"} in target[
-            "permissions"
-        ]
+        assert {"service_principal_name": "${var.service_principal}", "level": "CAN_MANAGE"} in target["permissions"]
         assert target["variables"].get("service_principal") == (answers["service_principals"][env] or None)
 
 
@@ -166,9 +154,11 @@ def test_only_unset_principals_leave_a_variable_without_value(project, answers):
     for env, target in config["targets"].items():
         values = {name for name, spec in declared.items() if "default" in spec} | set(target.get("variables", {}))
         unset = set(declared) - values
-        expected = {"service_principal"} if env in answers["service_principals"] and not answers[
-            "service_principals"
-        ][env] else set()
+        expected = (
+            {"service_principal"}
+            if env in answers["service_principals"] and not answers["service_principals"][env]
+            else set()
+        )
         assert unset == expected, env
 
 
@@ -191,7 +181,9 @@ def test_pipeline_resources_follow_the_answers(project, answers):
             assert pipeline["edition"] == "ADVANCED"
             assert pipeline["clusters"][0]["node_type_id"]
         source = project / "resources" / pipeline["libraries"][0]["glob"]["include"].removesuffix("/**")
-        assert sorted(p.name for p in source.glob("*.py")) == [f"{name}_{layer}.py" for layer in ("bronze", "gold", "silver")]
+        assert sorted(p.name for p in source.glob("*.py")) == [
+            f"{name}_{layer}.py" for layer in ("bronze", "gold", "silver")
+        ]
         assert (project / "resources" / pipeline["root_path"]).is_dir()
 
 

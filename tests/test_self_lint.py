@@ -1,0 +1,21 @@
+"""The template repository's own Python passes the same linters it asks of generated projects."""
+
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import TEMPLATE
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
+def test_ruff(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "--no-cache", "tests", "benchmarks"],
+        check=False,
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
