@@ -25,6 +25,7 @@ def spark_submit_opts(workdir: Path) -> str:
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": (workdir / "warehouse").as_uri(),
         "derby.system.home": str(workdir),
+        "derby.system.durability": "test",  # no fsync: the local metastore is disposable
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
     }
