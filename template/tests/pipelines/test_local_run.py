@@ -20,12 +20,12 @@ pytestmark = pytest.mark.local_run
 
 PROJECT = Project.find()
 PIPELINES = list(PROJECT.pipelines())
-WORKDIR = runner.local_folder(PROJECT)
+LANDING = runner.landing_folder(PROJECT)
 
 
 def gold_table(name: str) -> dict:
     """The gold materialized view as the last run left it (Parquet files, read without Spark)."""
-    rows = pq.read_table(WORKDIR / "warehouse" / f"{name}_gold").to_pylist()
+    rows = pq.read_table(runner.warehouse_folder(PROJECT) / f"{name}_gold").to_pylist()
     return {
         (r["event_date"].isoformat(), r["category"]): (r["record_count"], r["total_amount"]) for r in rows
     }
@@ -54,7 +54,7 @@ def test_gold_matches_the_sample_data(fresh_run_of_all, name):
 
 def test_second_run_adds_only_new_files(fresh_run_of_all):
     name = PIPELINES[0]
-    landing = WORKDIR / "landing" / name
+    landing = LANDING / name
     new = {"id": "late-1", "category": "Books", "amount": 4.5, "event_time": "2026-01-06T23:00:00Z"}
     (landing / "late-arrivals.json").write_text(json.dumps(new) + "\n")
 
@@ -69,7 +69,7 @@ def test_second_run_adds_only_new_files(fresh_run_of_all):
 
 def test_broken_fail_rule_stops_the_run_naming_it(fresh_run_of_all):
     name = PIPELINES[0]
-    landing = WORKDIR / "landing" / name
+    landing = LANDING / name
     bad = {"id": "bad-1", "category": "Books", "amount": 1.0, "event_time": "not a time"}
     (landing / "broken.json").write_text(json.dumps(bad) + "\n")
     try:
@@ -83,10 +83,10 @@ def test_broken_fail_rule_stops_the_run_naming_it(fresh_run_of_all):
 
 def test_fresh_run_starts_from_nothing():
     name = PIPELINES[0]
-    shutil.copy(PROJECT.sample_data(name) / f"{name}-0001.json", WORKDIR / "landing" / name / "extra.json")
+    shutil.copy(PROJECT.sample_data(name) / f"{name}-0001.json", LANDING / name / "extra.json")
 
     report = runner.run(PROJECT, name, fresh=True)
 
     assert report.ok, report.failure
-    assert not (WORKDIR / "landing" / name / "extra.json").exists()
+    assert not (LANDING / name / "extra.json").exists()
     assert gold_table(name) == expected.gold(PROJECT.sample_data(name))

@@ -53,7 +53,7 @@ def _show(project: Project, args: argparse.Namespace) -> int:
     datasets = graph.load(project, project.pipeline(args.name))
     if args.dataset not in datasets:
         raise ProjectError(f"pipeline {args.name} has no dataset {args.dataset!r}; it has {sorted(datasets)}")
-    with local_session(runner.local_folder(project)) as spark:
+    with local_session(project) as spark:
         if not spark.catalog.tableExists(args.dataset):
             raise ProjectError(
                 f"{args.dataset} has no local table yet: run `local-pipeline run {args.name}` first"

@@ -48,6 +48,20 @@ def local_folder(project: Project) -> Path:
     return project.root / LOCAL_FOLDER
 
 
+def landing_folder(project: Project) -> Path:
+    """Where local runs read landing files: the bundle variable landing_root, locally."""
+    return local_folder(project) / "landing"
+
+
+def warehouse_folder(project: Project) -> Path:
+    """Where local runs write their tables, one folder per dataset."""
+    return local_folder(project) / "warehouse"
+
+
+def spark_submit_opts(project: Project) -> str:
+    return workarounds.spark_submit_opts(local_folder(project), warehouse_folder(project))
+
+
 def _prepare_landing(project: Project, pipeline: Pipeline, landing: Path, fresh: bool) -> None:
     """The pipeline's landing folder, with the sample files it does not have yet. Files a
     developer drops there stay, so a run without --fresh picks up only what is new."""
@@ -60,8 +74,11 @@ def _prepare_landing(project: Project, pipeline: Pipeline, landing: Path, fresh:
 
 
 def _write_spec(project: Project, pipeline: Pipeline, folder: Path) -> Path:
-    workdir = local_folder(project)
-    variables = {"landing_root": str(workdir / "landing"), "catalog": "spark_catalog", "schema": "default"}
+    variables = {
+        "landing_root": str(landing_folder(project)),
+        "catalog": "spark_catalog",
+        "schema": "default",
+    }
     spec = {
         "name": pipeline.name,
         "storage": (folder / "storage").as_uri(),
@@ -97,12 +114,11 @@ def _per_run(datasets: dict, baseline_path: Path) -> None:
 
 def run(project: Project, name: str, fresh: bool = False, timeout: float = 900) -> Report:
     pipeline = project.pipeline(name)
-    workdir = local_folder(project)
-    folder = workdir / name
+    folder = local_folder(project) / name
     if fresh:
         shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    _prepare_landing(project, pipeline, workdir / "landing" / name, fresh)
+    _prepare_landing(project, pipeline, landing_folder(project) / name, fresh)
     spec = _write_spec(project, pipeline, folder)
     result_path, log = folder / "result.json", folder / "run.log"
     result_path.unlink(missing_ok=True)
@@ -121,7 +137,7 @@ def run(project: Project, name: str, fresh: bool = False, timeout: float = 900) 
         **os.environ,
         "SPARK_HOME": str(spark_home),
         "PYSPARK_PYTHON": sys.executable,
-        "SPARK_SUBMIT_OPTS": workarounds.spark_submit_opts(workdir),
+        "SPARK_SUBMIT_OPTS": spark_submit_opts(project),
         "LOCAL_PIPELINE_RESULT": str(result_path),
     }
     start = time.perf_counter()

@@ -5,25 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from . import workarounds
+from lakeflow_tools.project import Project
+
+from . import runner
 
 
 @contextmanager
-def local_session(workdir: Path) -> Iterator[SparkSession]:
-    # Like a run's server, this JVM needs the system properties before it starts.
-    os.environ["SPARK_SUBMIT_OPTS"] = workarounds.spark_submit_opts(workdir)
-    spark = (
-        SparkSession.builder.master("local[1]")
-        .appName("local-pipeline")
-        .config("spark.sql.catalogImplementation", "hive")
-        .config("spark.sql.warehouse.dir", (workdir / "warehouse").as_uri())
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
+def local_session(project: Project) -> Iterator[SparkSession]:
+    # Like a run's server, this JVM takes the metastore and warehouse as system properties.
+    os.environ["SPARK_SUBMIT_OPTS"] = runner.spark_submit_opts(project)
+    spark = SparkSession.builder.master("local[1]").appName("local-pipeline").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     try:
         yield spark

@@ -19,12 +19,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def spark_submit_opts(workdir: Path) -> str:
-    """JVM system properties for the Spark Connect server of a local run."""
+def spark_submit_opts(metastore: Path, warehouse: Path) -> str:
+    """JVM system properties for the Spark of a local run, or of a look at its tables."""
     properties = {
         "spark.sql.catalogImplementation": "hive",
-        "spark.sql.warehouse.dir": (workdir / "warehouse").as_uri(),
-        "derby.system.home": str(workdir),
+        "spark.sql.warehouse.dir": warehouse.as_uri(),
+        "derby.system.home": str(metastore),
         "derby.system.durability": "test",  # no fsync: the local metastore is disposable
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
