@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 from copier import run_copy
 
 from .conftest import TEMPLATE, questions
@@ -34,6 +35,10 @@ GOOD = [
     ("workspace_hosts", hosts(prod="https://adb-1.2.azuredatabricks.net/")),
     ("catalogs", {"dev": "main", "staging": "_staging", "prod": "prod_2"}),
     ("service_principals", principals(staging=UUID, prod=UUID.upper())),
+    ("ci", []),
+    ("ci", ["github_actions"]),
+    ("ci", ["azure_devops", "github_actions"]),
+    ("ado_auth", "oauth_m2m"),
 ]
 
 BAD = [
@@ -98,6 +103,25 @@ def _leaves(value) -> list[str]:
     """The strings inside a list or mapping answer, the bad one among them."""
     items = value.items() if isinstance(value, dict) else enumerate(value)
     return [v for _, v in items if isinstance(v, str) and v.strip()] or [str(k) for k, _ in items]
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "bad"),
+    [("ci", ["azure_devops", "jenkins"], "jenkins"), ("ado_auth", "pat", "pat")],
+)
+def test_bad_choice_stops_before_writing(tmp_path, question, value, bad):
+    with pytest.raises(ValueError, match=f"Invalid choice for '{question}': '{bad}'"):
+        copy(tmp_path, {question: value})
+
+    assert not (tmp_path / "project").exists()
+
+
+def test_ado_auth_is_asked_only_for_azure_devops(tmp_path):
+    copy(tmp_path, {"ci": ["github_actions"]})
+    recorded = yaml.safe_load((tmp_path / "project" / ".copier-answers.yml").read_text())
+
+    assert recorded["ci"] == ["github_actions"]
+    assert "ado_auth" not in recorded
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ import yaml
 
 from .conftest import load_answers, questions, render
 
-# A Jinja expression, statement or comment; Python's `}}` in dict literals is not one.
-JINJA_LEFTOVER = re.compile(r"\{\{-?\s*[A-Za-z_][^{}]*\}\}|\{%|%\}|\{#")
+# A Jinja expression, statement or comment; Python's `}}` in dict literals is not one, nor are
+# Azure Pipelines' and GitHub Actions' own `${{ ... }}` expressions.
+JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{-?\s*[A-Za-z_][^{}]*\}\}|\{%|%\}|\{#")
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -62,6 +63,21 @@ def expected_files(answers: dict) -> set[str]:
             "tools/src/lakeflow_tools/integration_tests.py",
             *(f"resources/{name}.integration_test.job.yml" for name in answers["pipelines"]),
         }
+    shared = len(answers["environments"]) > 1
+    if "azure_devops" in answers["ci"]:
+        files |= {
+            ".azuredevops/pipelines/ci.yml",
+            *(f".azuredevops/pipelines/templates/{name}.yml" for name in ("setup-python", "setup-databricks-cli")),
+            ".azuredevops/pipelines/templates/databricks-step.yml",
+            *([".azuredevops/pipelines/cd.yml", ".azuredevops/pipelines/templates/deploy-steps.yml"] if shared else []),
+        }
+    if "github_actions" in answers["ci"]:
+        files |= {
+            ".github/workflows/ci.yml",
+            *([".github/workflows/cd.yml"] if shared else []),
+            ".github/actions/setup-project/action.yml",
+            ".github/actions/setup-databricks/action.yml",
+        }
     for name in answers["pipelines"]:
         files |= {
             f"resources/{name}.pipeline.yml",
@@ -99,7 +115,9 @@ def test_every_yaml_parses(project):
 
 
 def test_answers_file_records_every_answer(project, answers):
-    assert set(questions()) <= set(answers)
+    not_asked = set() if "azure_devops" in answers["ci"] else {"ado_auth"}
+
+    assert set(questions()) - not_asked <= set(answers)
 
 
 def bundle(project: Path) -> dict:

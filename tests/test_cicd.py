@@ -1,0 +1,359 @@
+"""Lint tier for CI/CD: the Azure DevOps pipelines and GitHub workflows of every answer set that
+has them are valid for check-jsonschema's schemas, their shell passes shellcheck, every template
+and action they use exists, every `databricks bundle` command names a target of databricks.yml,
+secrets reach steps only through `env:`, and the README lists every name a user must create."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+
+from . import ci_files
+from .conftest import ANSWER_SETS, load_answers, questions, render
+
+CHECK_JSONSCHEMA = [sys.executable, "-m", "check_jsonschema", "--regex-variant", "nonunicode"]
+SHELLCHECK = shutil.which("shellcheck", path=str(Path(sys.executable).parent))
+
+
+def chosen(answer_set: str) -> list[str]:
+    return load_answers(answer_set).get("ci", questions()["ci"]["default"])
+
+
+# Each test runs on the answer sets that have what it checks: nothing is skipped.
+WITH_CI = [name for name in ANSWER_SETS if chosen(name)]
+WITH_ADO = [name for name in ANSWER_SETS if "azure_devops" in chosen(name)]
+WITH_GITHUB = [name for name in ANSWER_SETS if "github_actions" in chosen(name)]
+
+
+def recorded(project: Path) -> dict:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+@pytest.fixture(params=WITH_CI)
+def ci_project(rendered, request) -> Path:
+    return rendered(request.param)
+
+
+@pytest.fixture(params=WITH_ADO)
+def ado_project(rendered, request) -> Path:
+    return rendered(request.param)
+
+
+@pytest.fixture(params=WITH_GITHUB)
+def github_project(rendered, request) -> Path:
+    return rendered(request.param)
+
+
+@pytest.fixture(scope="session")
+def azure_pipelines_schema(tmp_path_factory) -> Path:
+    """check-jsonschema's vendor.azure-pipelines, plus the inputs of PublishCodeCoverageResults@2:
+    the vendored schema names that task version but describes only version 1's inputs. The
+    added inputs are those of the task's reference (summaryFileLocation required)."""
+    schema = json.loads(
+        resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("azure-pipelines.json").read_text()
+    )
+    schema["definitions"]["task"]["anyOf"].append(
+        {
+            "properties": {
+                "task": {"pattern": "^PublishCodeCoverageResults@2$"},
+                "inputs": {
+                    "properties": {
+                        "summaryFileLocation": {"type": "string"},
+                        "pathToSources": {"type": "string"},
+                        "failIfCoverageEmpty": {"type": "boolean"},
+                    },
+                    "additionalProperties": False,
+                    "required": ["summaryFileLocation"],
+                },
+            },
+            "required": ["task"],
+        }
+    )
+    path = tmp_path_factory.mktemp("schemas") / "azure-pipelines.json"
+    path.write_text(json.dumps(schema))
+    return path
+
+
+def check_schema(schema: list[str], files: list[Path]) -> subprocess.CompletedProcess:
+    return subprocess.run([*CHECK_JSONSCHEMA, *schema, *map(str, files)], capture_output=True, text=True, check=False)
+
+
+def ado_files(project: Path) -> list[Path]:
+    return sorted((project / ci_files.ADO).rglob("*.yml"))
+
+
+def test_chosen_systems_and_only_those_are_rendered(project, answers):
+    assert (project / ci_files.ADO).is_dir() == ("azure_devops" in answers["ci"])
+    assert (project / ci_files.GITHUB).is_dir() == ("github_actions" in answers["ci"])
+
+
+def test_azure_pipelines_match_the_schema(ado_project, azure_pipelines_schema):
+    result = check_schema(["--schemafile", str(azure_pipelines_schema)], ado_files(ado_project))
+
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_github_workflows_and_actions_match_their_schemas(github_project):
+    workflows = sorted((github_project / ".github/workflows").glob("*.yml"))
+    actions = sorted((github_project / ".github/actions").glob("*/action.yml"))
+
+    for schema, files in (("vendor.github-workflows", workflows), ("vendor.github-actions", actions)):
+        result = check_schema(["--builtin-schema", schema], files)
+        assert files and result.returncode == 0, result.stdout[-3000:]
+
+
+def test_schema_checks_catch_mistakes(rendered, tmp_path, azure_pipelines_schema):
+    """Not vacuous: a misspelt key, a wrong task input or an unknown job key is reported."""
+    project = rendered("gcp_four_envs")
+    ci = (project / ci_files.ADO / "ci.yml").read_text()
+    mistakes = {
+        "ado_key.yml": ci.replace("dependsOn: []", "dependsOnn: []"),
+        "ado_input.yml": ci.replace("testResultsFormat: JUnit", "testResultFormat: JUnit"),
+        "ado_task.yml": ci.replace("task: PublishCodeCoverageResults@2", "task: PublishCodeCoverageResult@2"),
+    }
+    workflow = (project / ".github/workflows/ci.yml").read_text()
+    mistakes["gh_key.yml"] = workflow.replace("runs-on:", "run-on:", 1)
+    for name, text in mistakes.items():
+        (tmp_path / name).write_text(text)
+        assert text != (ci if name.startswith("ado") else workflow), name
+
+    for name in mistakes:
+        schema = (
+            ["--schemafile", str(azure_pipelines_schema)]
+            if name.startswith("ado")
+            else ["--builtin-schema", "vendor.github-workflows"]
+        )
+        assert check_schema(schema, [tmp_path / name]).returncode == 1, name
+
+
+def all_jobs(project: Path, answers: dict) -> list[ci_files.Job]:
+    jobs = []
+    if "azure_devops" in answers["ci"]:
+        jobs += ci_files.ado_jobs(project)
+    if "github_actions" in answers["ci"]:
+        jobs += ci_files.github_jobs(project)
+    return jobs
+
+
+def shellcheck(scripts: list[str], directory: Path) -> subprocess.CompletedProcess:
+    paths = []
+    for index, script in enumerate(scripts):
+        path = directory / f"step_{index}.sh"
+        # What is left of the runners' own expressions is a word to the shell.
+        path.write_text("#!/usr/bin/env bash\n" + ci_files.EXPRESSION.sub("EXPRESSION", script))
+        paths.append(str(path))
+    return subprocess.run([SHELLCHECK, "--shell=bash", *paths], capture_output=True, text=True, check=False)
+
+
+def test_every_script_passes_shellcheck(ci_project, tmp_path):
+    project, answers = ci_project, recorded(ci_project)
+    found = ci_files.scripts(all_jobs(project, answers))
+    result = shellcheck(found, tmp_path)
+
+    assert len(found) >= 3
+    assert result.returncode == 0, result.stdout
+
+
+def test_shellcheck_catches_mistakes(tmp_path):
+    result = shellcheck(["databricks bundle deploy --target $TARGET\ncd $(dirname $0)"], tmp_path)
+
+    assert result.returncode == 1
+    assert "SC2086" in result.stdout
+
+
+def test_referenced_templates_and_actions_exist(ci_project):
+    """Every `template:` resolves from the file that names it and every template is used; expanding
+    the jobs also fails on a missing local action, an unknown parameter or a missing required one."""
+    project, answers = ci_project, recorded(ci_project)
+    referenced = {
+        (path.parent / name).resolve()
+        for path in ado_files(project)
+        for name in re.findall(r"template: (\S+)", path.read_text())
+    }
+
+    assert all_jobs(project, answers)
+    assert [path for path in referenced if not path.is_file()] == []
+    assert set(project.joinpath(ci_files.ADO, "templates").glob("*.yml")) <= referenced
+
+
+BUNDLE_COMMAND = re.compile(r"databricks bundle (\w+)([^\n]*)")
+
+
+def test_bundle_commands_name_targets_of_the_bundle(ci_project):
+    project, answers = ci_project, recorded(ci_project)
+    targets = set(yaml.safe_load((project / "databricks.yml").read_text())["targets"])
+    commands = [m for script in ci_files.scripts(all_jobs(project, answers)) for m in BUNDLE_COMMAND.finditer(script)]
+    named = [re.search(r"(?:--target|-t)[ =](\S+)", arguments) for _, arguments in (m.groups() for m in commands)]
+
+    assert commands
+    assert [m.group(0) for m, target in zip(commands, named, strict=True) if target is None] == []
+    assert {target.group(1) for target in named} <= targets
+
+
+def test_cd_deploys_shared_environments_in_order(ci_project):
+    project, answers = ci_project, recorded(ci_project)
+    shared = answers["environments"][1:]
+    slug = answers["project_slug"]
+    if "azure_devops" in answers["ci"]:
+        deploys = [job for job in ci_files.ado_jobs(project) if job.file == "cd.yml"]
+        assert [job.environment for job in deploys] == [f"{slug}-{env}" for env in shared]
+        assert [job.groups for job in deploys] == [[f"{slug}-{env}"] for env in shared]
+        assert [job.depends_on for job in deploys] == [[], *([f"deploy_{env}"] for env in shared[:-1])]
+        for job, env in zip(deploys, shared, strict=True):
+            assert f"databricks bundle deploy --target {env}" in "\n".join(ci_files.scripts([job]))
+    if "github_actions" in answers["ci"]:
+        deploys = [job for job in ci_files.github_jobs(project) if job.file == "cd.yml"]
+        assert [job.environment for job in deploys] == shared
+        assert [job.depends_on for job in deploys] == [[], *([f"deploy_{env}"] for env in shared[:-1])]
+        workflow = ci_files.load(project / ".github/workflows/cd.yml")
+        assert [job["concurrency"]["group"] for job in workflow["jobs"].values()] == [f"deploy-{env}" for env in shared]
+    assert shared, "every answer set with CI/CD has shared environments to deploy"
+
+
+def test_single_environment_gets_ci_without_cd(tmp_path, azure_pipelines_schema):
+    project = render(tmp_path / "one", {"environments": ["dev"], "ci": ["azure_devops", "github_actions"]})
+
+    assert not (project / ci_files.ADO / "cd.yml").exists()
+    assert not (project / ".github/workflows/cd.yml").exists()
+    assert {job.name for job in ci_files.ado_jobs(project)} == {
+        "checks.unit_tests",
+        "validate.validate_dev",
+        "validate.validate_ci",
+        "integration_tests.integration_tests",
+    }
+    assert ci_files.readme_table(project, "Azure DevOps") == {"variable group": {"lakeflow_project-ci"}}
+    result = check_schema(["--schemafile", str(azure_pipelines_schema)], ado_files(project))
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+SECRETS = ("DATABRICKS_CLIENT_SECRET", "SYSTEM_ACCESSTOKEN", "System.AccessToken")
+
+
+def test_secrets_reach_steps_only_through_env(ci_project):
+    """No script names a secret (so none prints one) and no step but through `env:` receives one;
+    GitHub scripts hold no `${{ }}` expression, which would be pasted into the shell unquoted."""
+    project, answers = ci_project, recorded(ci_project)
+    jobs = all_jobs(project, answers)
+    for job in jobs:
+        for step in job.steps:
+            outside_env = json.dumps({key: value for key, value in step.items() if key != "env"})
+            assert not any(secret in outside_env for secret in SECRETS), (job.name, step)
+    assert not any("set -x" in script for script in ci_files.scripts(jobs))
+    if "github_actions" in answers["ci"]:
+        github = ci_files.github_jobs(project)
+        assert [s for s in ci_files.scripts(github) if "${{" in s] == []
+        assert "secrets." not in "".join(p.read_text() for p in (project / ".github").rglob("*.yml"))
+
+
+def ado_auth_env(project: Path) -> dict:
+    step = ci_files.load(project / ci_files.ADO / "templates/databricks-step.yml")["steps"][0]
+    return step["env"]
+
+
+def test_ado_auth_variants_render_different_valid_steps(tmp_path, azure_pipelines_schema):
+    rendered = {auth: render(tmp_path / auth, {"ado_auth": auth}) for auth in ("workload_identity", "oauth_m2m")}
+    federated, m2m = (ado_auth_env(rendered[auth]) for auth in ("workload_identity", "oauth_m2m"))
+
+    assert federated == {
+        "DATABRICKS_AUTH_TYPE": "azure-devops-oidc",
+        "DATABRICKS_CLIENT_ID": "$(DATABRICKS_CLIENT_ID)",
+        "SYSTEM_ACCESSTOKEN": "$(System.AccessToken)",
+    }
+    assert m2m == {
+        "DATABRICKS_AUTH_TYPE": "oauth-m2m",
+        "DATABRICKS_CLIENT_ID": "$(DATABRICKS_CLIENT_ID)",
+        "DATABRICKS_CLIENT_SECRET": "$(DATABRICKS_CLIENT_SECRET)",
+    }
+    for project in rendered.values():
+        result = check_schema(["--schemafile", str(azure_pipelines_schema)], ado_files(project))
+        assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_readme_lists_every_azure_devops_name(ado_project):
+    project = ado_project
+    jobs = ci_files.ado_jobs(project)
+    sources = " ".join(path.read_text() for path in ado_files(project))
+    listed = ci_files.readme_table(project, "Azure DevOps")
+
+    assert listed.pop("variable group") == {group for job in jobs for group in job.groups}
+    assert listed.pop("environment", set()) == {job.environment for job in jobs if job.environment}
+    assert listed.pop("service connection", set()) == set(
+        re.findall(r"(?:azureSubscription|serviceConnection|connectedServiceName\w*): (\S+)", sources)
+    )
+    assert listed == {}
+
+
+def test_readme_lists_every_github_name(github_project):
+    project = github_project
+    jobs = ci_files.github_jobs(project)
+    listed = ci_files.readme_table(project, "GitHub Actions")
+
+    assert listed.pop("environment") == {job.environment for job in jobs if job.environment}
+    assert listed.pop("repository variable") == ci_files.referenced_variables(project) - {"DATABRICKS_CLIENT_ID"}
+    assert listed == {}
+
+
+# Shapes of real credentials: Databricks personal access tokens and OAuth secrets, GitHub and
+# Azure DevOps tokens, Microsoft Entra client secrets, private keys, and any literal given to a
+# key that names a secret and looks random (16 or more characters, letters and digits).
+SECRET_LITERALS = re.compile(
+    r"dapi[0-9a-f]{32}|dose[0-9a-f]{32}|gh[pousr]_[A-Za-z0-9]{36}|[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----|\b[a-z0-9]{52}\b"
+    r"|(?i:(?:client_secret|token|password)\w*)[\"']?\s*[:=]\s*[\"']?"
+    r"(?=[\w/+~.-]*\d)(?=[\w/+~.-]*[A-Za-z])[\w/+~.-]{16,}"
+)
+
+
+def secret_literals(root: Path) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and ".git" not in path.parts:
+            for match in SECRET_LITERALS.finditer(path.read_text(errors="replace")):
+                found.append(f"{path.relative_to(root)}: {match.group(0)}")
+    return found
+
+
+def test_no_secret_literal_anywhere(project):
+    assert secret_literals(project) == []
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        "token: dapi0123456789abcdef0123456789abcdef",
+        "DATABRICKS_CLIENT_SECRET: dose0123456789abcdef0123456789abcdef",
+        "client_secret = 'abcDEF123456789xyz'",
+        "password: hunter2hunter2hunter2",
+        "-----BEGIN RSA PRIVATE KEY-----",
+    ],
+)
+def test_secret_scan_catches_planted_secrets(tmp_path, planted):
+    (tmp_path / "databricks.yml").write_text(f"bundle:\n  {planted}\n")
+
+    assert len(secret_literals(tmp_path)) == 1
+
+
+def test_pinned_cli_supports_azure_devops_federation():
+    versions = yaml.safe_load(Path(__file__).parents[1].joinpath("includes/versions.yml").read_text())
+
+    def parse(name: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in versions[name]["default"].split("."))
+
+    assert parse("databricks_cli_version") >= parse("databricks_cli_azure_devops_oidc_min_version")
+    assert parse("databricks_cli_version") >= parse("databricks_cli_min_version")
+
+
+def test_answer_sets_cover_both_systems_and_none():
+    chosen = [
+        tuple(load_answers(name).get("ci", ["azure_devops"])) for name in ("default", "gcp_four_envs", "aws_classic")
+    ]
+
+    assert chosen == [("azure_devops",), ("azure_devops", "github_actions"), ()]
