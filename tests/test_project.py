@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from . import ci_files
 from .conftest import LOCAL_PYTHON, load_answers, render
 
 pytestmark = pytest.mark.project
@@ -87,3 +88,24 @@ def test_unit_tests_catch_broken_logic(synced, tmp_path):
         logic.write_text(original)
     assert result.returncode == 1, result.stdout[-2000:]
     assert "1 failed" in result.stdout
+
+
+@pytest.mark.parametrize("synced", ["default", "multi_pipeline"], indirect=True)  # with Azure DevOps
+def test_ci_checks_job_runs_here(synced):
+    """The Azure DevOps CI job that lints and tests runs here as written: its uv, lint and test
+    scripts (templates expanded) pass and leave the JUnit and coverage files it publishes."""
+    project, _ = synced
+    job = next(job for job in ci_files.ado_jobs(project) if job.name == "checks.unit_tests")
+    scripts = [script for script in ci_files.scripts([job]) if "pip install" not in script]  # uv is here
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+
+    assert len(scripts) == 3  # uv sync, lint, unit tests
+    for script in scripts:
+        result = subprocess.run(
+            ["bash", "-c", script], check=False, cwd=project, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert result.returncode == 0, f"{script}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    published = [step["inputs"] for step in job.steps if step.get("task", "").startswith("Publish")]
+    files = [inputs.get("testResultsFiles") or inputs["summaryFileLocation"] for inputs in published]
+    assert files == ["test-results.xml", "coverage.xml"]
+    assert all((project / name).stat().st_size > 0 for name in files)
