@@ -90,15 +90,18 @@ def ado_files(project: Path) -> list[Path]:
     return sorted((project / ci_files.ADO).rglob("*.yml"))
 
 
+def assert_azure_pipelines_valid(project: Path, schema: Path) -> None:
+    result = check_schema(["--schemafile", str(schema)], ado_files(project))
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
 def test_chosen_systems_and_only_those_are_rendered(project, answers):
     assert (project / ci_files.ADO).is_dir() == ("azure_devops" in answers["ci"])
     assert (project / ci_files.GITHUB).is_dir() == ("github_actions" in answers["ci"])
 
 
 def test_azure_pipelines_match_the_schema(ado_project, azure_pipelines_schema):
-    result = check_schema(["--schemafile", str(azure_pipelines_schema)], ado_files(ado_project))
-
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert_azure_pipelines_valid(ado_project, azure_pipelines_schema)
 
 
 def test_github_workflows_and_actions_match_their_schemas(github_project):
@@ -230,8 +233,7 @@ def test_single_environment_gets_ci_without_cd(tmp_path, azure_pipelines_schema)
         "integration_tests.integration_tests",
     }
     assert ci_files.readme_table(project, "Azure DevOps") == {"variable group": {"lakeflow_project-ci"}}
-    result = check_schema(["--schemafile", str(azure_pipelines_schema)], ado_files(project))
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert_azure_pipelines_valid(project, azure_pipelines_schema)
 
 
 SECRETS = ("DATABRICKS_CLIENT_SECRET", "SYSTEM_ACCESSTOKEN", "System.AccessToken")
@@ -273,8 +275,7 @@ def test_ado_auth_variants_render_different_valid_steps(tmp_path, azure_pipeline
         "DATABRICKS_CLIENT_SECRET": "$(DATABRICKS_CLIENT_SECRET)",
     }
     for project in rendered.values():
-        result = check_schema(["--schemafile", str(azure_pipelines_schema)], ado_files(project))
-        assert result.returncode == 0, result.stdout[-3000:]
+        assert_azure_pipelines_valid(project, azure_pipelines_schema)
 
 
 def test_readme_lists_every_azure_devops_name(ado_project):
