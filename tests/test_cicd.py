@@ -206,18 +206,27 @@ def test_cd_deploys_shared_environments_in_order(ci_project):
     shared = answers["environments"][1:]
     slug = answers["project_slug"]
     if "azure_devops" in answers["ci"]:
-        deploys = [job for job in ci_files.ado_jobs(project) if job.file == "cd.yml"]
+        deploys = [job for job in ci_files.ado_jobs(project) if job.file == "cd.yml" and job.name.endswith(".deploy")]
+        first = [f"terraform_{answers['environments'][0]}"] if answers.get("terraform") else []
         assert [job.environment for job in deploys] == [f"{slug}-{env}" for env in shared]
         assert [job.groups for job in deploys] == [[f"{slug}-{env}"] for env in shared]
-        assert [job.depends_on for job in deploys] == [[], *([f"deploy_{env}"] for env in shared[:-1])]
+        assert [job.depends_on for job in deploys] == [first, *([f"deploy_{env}"] for env in shared[:-1])]
         for job, env in zip(deploys, shared, strict=True):
             assert f"databricks bundle deploy --target {env}" in "\n".join(ci_files.scripts([job]))
     if "github_actions" in answers["ci"]:
-        deploys = [job for job in ci_files.github_jobs(project) if job.file == "cd.yml"]
+        deploys = [
+            job for job in ci_files.github_jobs(project) if job.file == "cd.yml" and job.name.startswith("deploy_")
+        ]
         assert [job.environment for job in deploys] == shared
-        assert [job.depends_on for job in deploys] == [[], *([f"deploy_{env}"] for env in shared[:-1])]
+        if answers.get(
+            "terraform"
+        ):  # each deploy waits for its environment's Terraform, which waits for the earlier deploy
+            assert [job.depends_on for job in deploys] == [[f"terraform_{env}"] for env in shared]
+        else:
+            assert [job.depends_on for job in deploys] == [[], *([f"deploy_{env}"] for env in shared[:-1])]
         workflow = ci_files.load(project / ".github/workflows/cd.yml")
-        assert [job["concurrency"]["group"] for job in workflow["jobs"].values()] == [f"deploy-{env}" for env in shared]
+        groups = [job["concurrency"]["group"] for name, job in workflow["jobs"].items() if name.startswith("deploy_")]
+        assert groups == [f"deploy-{env}" for env in shared]
     assert shared, "every answer set with CI/CD has shared environments to deploy"
 
 
@@ -297,9 +306,12 @@ def test_readme_lists_every_github_name(github_project):
     jobs = ci_files.github_jobs(project)
     listed = ci_files.readme_table(project, "GitHub Actions")
 
+    section = (project / "README.md").read_text().split("### GitHub Actions\n", 1)[1]
+
     assert listed.pop("environment") == {job.environment for job in jobs if job.environment}
-    assert listed.pop("repository variable") == ci_files.referenced_variables(project) - {"DATABRICKS_CLIENT_ID"}
+    assert listed.pop("repository variable") <= ci_files.referenced_variables(project)
     assert listed == {}
+    assert {name for name in ci_files.referenced_variables(project) if f"`{name}`" not in section} == set()
 
 
 # Shapes of real credentials: Databricks personal access tokens and OAuth secrets, GitHub and

@@ -69,6 +69,11 @@ def expected_files(answers: dict) -> set[str]:
             ".azuredevops/pipelines/ci.yml",
             *(f".azuredevops/pipelines/templates/{name}.yml" for name in ("setup-python", "setup-databricks-cli")),
             ".azuredevops/pipelines/templates/databricks-step.yml",
+            *(
+                f".azuredevops/pipelines/templates/{name}.yml"
+                for name in ("setup-terraform", "terraform-steps")
+                if answers.get("terraform")
+            ),
             *([".azuredevops/pipelines/cd.yml", ".azuredevops/pipelines/templates/deploy-steps.yml"] if shared else []),
         }
     if "github_actions" in answers["ci"]:
@@ -77,6 +82,13 @@ def expected_files(answers: dict) -> set[str]:
             *([".github/workflows/cd.yml"] if shared else []),
             ".github/actions/setup-project/action.yml",
             ".github/actions/setup-databricks/action.yml",
+        }
+    if answers.get("terraform"):
+        modules = ("catalog", "schema", "landing_volume", "deployer", "grants")
+        files |= {
+            *(f"terraform/{name}.tf" for name in ("versions", "backend", "providers", "variables", "main", "outputs")),
+            *(f"terraform/modules/{module}/main.tf" for module in modules),
+            *(f"terraform/environments/{env}.tfvars" for env in answers["environments"]),
         }
     for name in answers["pipelines"]:
         files |= {
