@@ -1,3 +1,13 @@
+output "environment" {
+  description = "The environment applied; stops a plan that pairs one environment's values with another's state."
+  value       = var.environment
+
+  precondition {
+    condition     = terraform.workspace == var.environment
+    error_message = "Select the environment's workspace first: terraform workspace select -or-create <environment>."
+  }
+}
+
 output "catalog" {
   description = "The environment's catalog."
   value       = module.catalog.name

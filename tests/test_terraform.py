@@ -1,0 +1,222 @@
+"""Lint tier for Terraform (answer `terraform`): every file parses (python-hcl2), variables are
+declared where used and used where declared, module calls give each module what it declares,
+providers are pinned, each environment's .tfvars sets what the root module needs and follows the
+answers, the grants are exactly the design's, and the files are laid out as `terraform fmt` does.
+Terraform itself cannot be installed here; CI runs `terraform fmt -check` and `validate`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import hcl2
+import pytest
+import yaml
+
+from .conftest import ANSWER_SETS, TEMPLATE, load_answers
+
+WITH_TERRAFORM = [name for name in ANSWER_SETS if load_answers(name).get("terraform")]
+VERSIONS = yaml.safe_load((TEMPLATE / "includes/versions.yml").read_text())
+
+# The design (README.md's Terraform section, docs/decisions/0005): each role's privileges per
+# securable, and nothing else anywhere.
+ROLES = {
+    "deployer": {
+        "catalog": ["USE_CATALOG"],
+        "schema": ["USE_SCHEMA", "CREATE_TABLE", "CREATE_MATERIALIZED_VIEW"],
+        "volume": ["READ_VOLUME"],
+    },
+    "reader": {"catalog": ["USE_CATALOG"], "schema": ["USE_SCHEMA"], "table": ["SELECT"]},
+    "schema_creator": {"catalog": ["USE_CATALOG", "CREATE_SCHEMA"]},
+}
+TOO_BROAD = ("ALL_PRIVILEGES", "ALL PRIVILEGES", "MANAGE", "MODIFY", "WRITE_VOLUME", "CREATE_CATALOG")
+
+
+@pytest.fixture(params=WITH_TERRAFORM)
+def terraform(rendered, request) -> Path:
+    return rendered(request.param) / "terraform"
+
+
+def answers_of(terraform: Path) -> dict:
+    return yaml.safe_load((terraform.parent / ".copier-answers.yml").read_text())
+
+
+def parse(path: Path) -> dict:
+    return hcl2.loads(path.read_text())
+
+
+def module_dirs(terraform: Path) -> list[Path]:
+    return [terraform, *sorted(p for p in (terraform / "modules").iterdir() if p.is_dir())]
+
+
+def blocks(directory: Path, kind: str) -> dict[str, dict]:
+    """Named blocks of one kind (variable, module, output) across a module's .tf files."""
+    found = {}
+    for path in sorted(directory.glob("*.tf")):
+        for block in parse(path).get(kind, []):
+            found.update(block)
+    return found
+
+
+def test_every_file_parses(terraform):
+    files = sorted(terraform.rglob("*.tf")) + sorted(terraform.rglob("*.tfvars"))
+
+    assert len(files) >= 12
+    for path in files:
+        assert parse(path), path
+
+
+def test_variables_are_declared_where_used_and_used_where_declared(terraform):
+    for directory in module_dirs(terraform):
+        declared = set(blocks(directory, "variable"))
+        used = set(re.findall(r"\bvar\.(\w+)", "".join(p.read_text() for p in directory.glob("*.tf"))))
+        assert used == declared, directory.name
+
+
+def test_module_calls_give_each_module_what_it_declares(terraform):
+    calls = blocks(terraform, "module")
+
+    assert set(calls) == {"catalog", "schema", "landing_volume", "deployer", "grants"}
+    for name, call in calls.items():
+        variables = blocks(terraform / call["source"], "variable")
+        required = {v for v, spec in variables.items() if "default" not in spec}
+        given = set(call) - {"source"}
+        assert given <= set(variables), f"{name}: undeclared {given - set(variables)}"
+        assert required <= given, f"{name}: missing {required - given}"
+
+
+def test_providers_are_pinned(terraform):
+    settings = parse(terraform / "versions.tf")["terraform"][0]
+    providers = {name: spec for entry in settings["required_providers"] for name, spec in entry.items()}
+    used = set(re.findall(r'(?:resource|data) "(\w+?)_', "".join(p.read_text() for p in terraform.rglob("*.tf"))))
+
+    assert settings["required_version"].startswith(">=")
+    assert providers == {
+        "databricks": {"source": "databricks/databricks", "version": VERSIONS["databricks_provider_version"]["default"]}
+    }
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", spec["version"]) for spec in providers.values())
+    assert used == set(providers)
+
+
+def tfvars(terraform: Path, env: str) -> dict:
+    return parse(terraform / "environments" / f"{env}.tfvars")
+
+
+def test_each_environment_sets_what_the_root_module_needs(terraform):
+    variables = blocks(terraform, "variable")
+    required = {name for name, spec in variables.items() if "default" not in spec}
+    environments = answers_of(terraform)["environments"]
+
+    assert sorted(p.stem for p in (terraform / "environments").glob("*.tfvars")) == sorted(environments)
+    for env in environments:
+        values = tfvars(terraform, env)
+        assert required <= set(values) <= set(variables), env
+
+
+def test_names_follow_the_answers(terraform):
+    answers = answers_of(terraform)
+    slug, first = answers["project_slug"], answers["environments"][0]
+    for env in answers["environments"]:
+        values = tfvars(terraform, env)
+        assert values["environment"] == env
+        assert values["catalog_name"] == answers["catalogs"][env]
+        assert values["schema_name"] == slug
+        # The bundle reads /Volumes/<catalog>/<schema>/landing (variable landing_root).
+        assert values["landing_volume_name"] == "landing"
+        host = answers["workspace_hosts"][env]
+        assert values["workspace_host"] == (host or f"https://set-workspace-host-for-{env.replace('_', '-')}.invalid")
+        assert values["deployer_application_id"] == answers["service_principals"].get(env, "")
+        assert values["deployer_display_name"] == f"{slug}-{'ci' if env == first else env}"
+        assert values["deployer_creates_clusters"] is (answers["compute"] == "classic")
+        assert values["gold_tables"] == [f"{pipeline}_gold" for pipeline in answers["pipelines"]]
+        assert values["readers_group"] == f"{slug}-readers"
+    assert tfvars(terraform, first)["schema_creators"] == [f"{slug}-developers"]
+    bundle = yaml.safe_load((terraform.parent / "databricks.yml").read_text())
+    assert bundle["variables"]["landing_root"]["default"] == "/Volumes/${var.catalog}/${var.schema}/landing"
+
+
+def test_each_environment_gets_catalog_schema_volume_deployer_and_grants(terraform):
+    """The root module wires all five concerns to the environment's values."""
+    main = (terraform / "main.tf").read_text()
+    calls = blocks(terraform, "module")
+
+    assert calls["catalog"]["name"] == "${var.catalog_name}"
+    assert calls["schema"]["name"] == "${var.schema_name}"
+    assert calls["landing_volume"]["name"] == "${var.landing_volume_name}"
+    assert calls["deployer"]["application_id"] == "${var.deployer_application_id}"
+    assert calls["grants"]["deployer"] == "${module.deployer.application_id}"
+    assert "module.landing_volume.full_name" in main and "module.schema.full_name" in main
+
+
+def grants_module(terraform: Path) -> dict:
+    return parse(terraform / "modules/grants/main.tf")
+
+
+def test_grants_are_exactly_the_design(terraform):
+    module = grants_module(terraform)
+    roles = {name: module["locals"][0][name] for name in ROLES}
+    resources = [r for block in module["resource"] for r in block.items()]
+
+    assert roles == ROLES
+    # Only non-authoritative single grants: grants made outside Terraform stay.
+    assert {kind for kind, _ in resources} == {"databricks_grant"}
+    for _, by_name in resources:
+        for name, grant in by_name.items():
+            assert re.fullmatch(r"\$\{(each\.value\.privileges|local\.\w+\.\w+)\}", grant["privileges"]), name
+    source = (terraform / "modules/grants/main.tf").read_text()
+    assert re.findall(r'"[A-Z_]+"', source.split("catalog_grants")[1]) == []  # no literal privilege below the roles
+
+
+def test_no_grant_is_broader_than_the_design(terraform):
+    text = "".join(path.read_text() for path in terraform.rglob("*.tf*"))
+
+    assert [word for word in TOO_BROAD if re.search(rf'"{word}"', text)] == []
+    granted = {p for role in ROLES.values() for privileges in role.values() for p in privileges}
+    capitals = set(re.findall(r'"([A-Z][A-Z_]+)"', text)) - {"MANAGED"}  # the volume's type
+    assert capitals <= granted
+
+
+def fmt_problems(text: str) -> list[str]:
+    """What `terraform fmt` would change, as far as these files go: two-space indentation, no tabs
+    or trailing spaces, and the `=` of consecutive one-line attributes at one column."""
+    problems: list[str] = []
+    group: list[tuple[int, int, str, str]] = []  # line number, indentation, key, spaces before `=`
+
+    def close() -> None:
+        if len(group) > 1:
+            width = max(len(key) for _, _, key, _ in group)
+            problems.extend(
+                f"line {n}: `=` not aligned" for n, _, key, gap in group if len(key) + len(gap) != width + 1
+            )
+        group.clear()
+
+    for number, line in enumerate(text.splitlines(), 1):
+        if "\t" in line or line != line.rstrip():
+            problems.append(f"line {number}: tab or trailing space")
+        if (len(line) - len(line.lstrip(" "))) % 2:
+            problems.append(f"line {number}: indentation")
+        attribute = re.match(r"^( *)([\w-]+)( +)= ", line)
+        if attribute and not line.endswith(("{", "(", "[")):
+            if group and group[-1][1] != len(attribute.group(1)):
+                close()
+            group.append((number, len(attribute.group(1)), attribute.group(2), attribute.group(3)))
+        else:
+            close()
+    close()
+    return problems
+
+
+def test_files_are_laid_out_as_terraform_fmt_does(terraform):
+    found = {
+        path.relative_to(terraform).as_posix(): problems
+        for path in sorted(terraform.rglob("*.tf*"))
+        if (problems := fmt_problems(path.read_text()))
+    }
+
+    assert found == {}
+
+
+def test_fmt_check_catches_misaligned_attributes():
+    assert fmt_problems("a = 1\nbbb = 2\n") == ["line 1: `=` not aligned"]
+    assert fmt_problems(" a = 1\n") == ["line 1: indentation"]
+    assert fmt_problems("a   = 1\nbbb = 2\n\nc = 3\n") == []
