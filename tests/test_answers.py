@@ -39,6 +39,7 @@ GOOD = [
     ("ci", ["github_actions"]),
     ("ci", ["azure_devops", "github_actions"]),
     ("ado_auth", "oauth_m2m"),
+    ("terraform", True),
 ]
 
 BAD = [

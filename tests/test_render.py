@@ -74,12 +74,13 @@ def expected_files(answers: dict) -> set[str]:
                 for name in ("setup-terraform", "terraform-steps")
                 if answers.get("terraform")
             ),
-            *([".azuredevops/pipelines/cd.yml", ".azuredevops/pipelines/templates/deploy-steps.yml"] if shared else []),
+            *([".azuredevops/pipelines/cd.yml"] if shared or answers.get("terraform") else []),
+            *([".azuredevops/pipelines/templates/deploy-steps.yml"] if shared else []),
         }
     if "github_actions" in answers["ci"]:
         files |= {
             ".github/workflows/ci.yml",
-            *([".github/workflows/cd.yml"] if shared else []),
+            *([".github/workflows/cd.yml"] if shared or answers.get("terraform") else []),
             ".github/actions/setup-project/action.yml",
             ".github/actions/setup-databricks/action.yml",
         }
