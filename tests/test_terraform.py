@@ -13,6 +13,7 @@ import hcl2
 import pytest
 import yaml
 
+from . import ci_files
 from .conftest import ANSWER_SETS, TEMPLATE, load_answers
 
 WITH_TERRAFORM = [name for name in ANSWER_SETS if load_answers(name).get("terraform")]
@@ -220,3 +221,46 @@ def test_fmt_check_catches_misaligned_attributes():
     assert fmt_problems("a = 1\nbbb = 2\n") == ["line 1: `=` not aligned"]
     assert fmt_problems(" a = 1\n") == ["line 1: indentation"]
     assert fmt_problems("a   = 1\nbbb = 2\n\nc = 3\n") == []
+
+
+def test_readme_gives_the_order_terraform_then_bundles(terraform):
+    readme = (terraform.parent / "README.md").read_text()
+    section = readme.split("## Terraform\n", 1)[1].split("\n## ", 1)[0]
+
+    assert section.index("terraform apply -var-file") < section.index("databricks bundle deploy")
+    assert "gold_tables_deployed = true" in section
+    assert "backend.tf" in section
+
+
+def applies(job) -> bool:
+    """Whether the job's `terraform apply` step runs: its condition after template expansion."""
+    (step,) = [step for step in job.steps if "terraform apply" in step.get("script", "")]
+    return {"and(succeeded(), eq('true', 'true'))": True, "and(succeeded(), eq('false', 'true'))": False}[
+        step["condition"]
+    ]
+
+
+def test_ci_checks_plans_and_applies_behind_the_environments(terraform):
+    project, answers = terraform.parent, answers_of(terraform)
+    slug, environments = answers["project_slug"], answers["environments"]
+    if "azure_devops" in answers["ci"]:
+        jobs = {job.name: job for job in ci_files.ado_jobs(project)}
+        checks = "\n".join(ci_files.scripts([jobs["terraform.terraform_checks"]]))
+        assert all(step in checks for step in ("terraform fmt -check", "terraform validate"))
+        for env in environments:
+            plan = jobs[f"terraform.terraform_plan_{env}"]
+            stage = f"terraform_{env}" if env == environments[0] else f"deploy_{env}"
+            apply = jobs[f"{stage}.terraform"]
+            assert f"-var-file=environments/{env}.tfvars" in "\n".join(ci_files.scripts([plan]))
+            assert applies(plan) is False and applies(apply) is True
+            assert apply.environment == f"{slug}-{env}" and apply.groups == [f"{slug}-terraform-{env}"]
+        cd = ci_files.load(project / ci_files.ADO / "cd.yml")
+        for stage in cd["stages"][1:]:
+            assert [job.get("dependsOn") for job in stage["jobs"]] == [None, "terraform"]  # apply, then deploy
+    if "github_actions" in answers["ci"]:
+        jobs = {job.name: job for job in ci_files.github_jobs(project)}
+        assert "terraform validate" in "\n".join(ci_files.scripts([jobs["terraform"]]))
+        for env in environments:
+            assert jobs[f"terraform_{env}"].environment == env
+        for env in environments[1:]:
+            assert jobs[f"deploy_{env}"].depends_on == [f"terraform_{env}"]
