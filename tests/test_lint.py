@@ -13,6 +13,9 @@ from databricks.bundles.jobs import Job
 from databricks.bundles.pipelines import Pipeline
 
 from . import bundle_schema
+from .conftest import ANSWER_SETS, load_answers
+
+SQL_ANSWER_SETS = [name for name in ANSWER_SETS if load_answers(name).get("pipeline_language") == "sql"]
 
 
 def run(*command: str, cwd: Path) -> None:
@@ -30,6 +33,16 @@ def test_ruff_format(project):
 
 def test_yamllint(project):
     run(sys.executable, "-m", "yamllint", "--strict", ".", cwd=project)
+
+
+@pytest.mark.parametrize("answer_set", SQL_ANSWER_SETS)
+def test_sqlfluff(rendered, answer_set):
+    """SQL pipelines pass sqlfluff with the project's own configuration (pyproject.toml)."""
+    project = rendered(answer_set)
+    files = sorted(project.rglob("*.sql"))
+
+    assert len(files) == 3 * len(load_answers(answer_set)["pipelines"])
+    run(sys.executable, "-m", "sqlfluff", "lint", *map(str, files), cwd=project)
 
 
 def bundle_files(project: Path) -> list[Path]:

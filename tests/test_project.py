@@ -5,6 +5,7 @@ Rendered with the Python that runs these tests, since no other can be installed 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,7 +19,9 @@ from .conftest import LOCAL_PYTHON, load_answers, render
 
 pytestmark = pytest.mark.project
 
-PROJECT_ANSWER_SETS = ["default", "multi_pipeline", "aws_classic"]  # aws_classic: no integration tests
+# aws_classic: no integration tests; sql_pipelines: the same pipelines as multi_pipeline, in SQL.
+PROJECT_ANSWER_SETS = ["default", "multi_pipeline", "aws_classic", "sql_pipelines"]
+_SYNCED: dict[str, tuple[Path, dict]] = {}
 
 
 def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -28,12 +31,19 @@ def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return result
 
 
+def sync(answer_set: str, tmp_path_factory) -> tuple[Path, dict]:
+    """A rendered project with its environment, once per answer set and session."""
+    if answer_set not in _SYNCED:
+        answers = {**load_answers(answer_set), "python_version": LOCAL_PYTHON}
+        project = render(tmp_path_factory.mktemp(answer_set) / "project", answers)
+        uv("sync", "--python", sys.executable, cwd=project)
+        _SYNCED[answer_set] = project, answers
+    return _SYNCED[answer_set]
+
+
 @pytest.fixture(scope="module", params=PROJECT_ANSWER_SETS)
 def synced(request, tmp_path_factory) -> tuple[Path, dict]:
-    answers = {**load_answers(request.param), "python_version": LOCAL_PYTHON}
-    project = render(tmp_path_factory.mktemp(request.param) / "project", answers)
-    uv("sync", "--python", sys.executable, cwd=project)
-    return project, answers
+    return sync(request.param, tmp_path_factory)
 
 
 def test_lint_passes(synced):
@@ -52,7 +62,7 @@ def test_unit_tests_run_the_logic_on_spark(synced):
     assert int(suite.get("skipped")) == 0
     assert int(suite.get("failures")) == int(suite.get("errors")) == 0
     for name in answers.get("pipelines", ["orders"]):
-        assert sum(f"test_{name}_logic" in case for case in cases) >= 4, cases
+        assert sum(f"test_{name}_logic" in case or f"test_{name}_sql" in case for case in cases) >= 4, cases
     assert any("test_expectations" in case for case in cases)
 
 
@@ -70,13 +80,17 @@ def test_unit_tests_catch_broken_logic(synced, tmp_path):
     """The project's tests can fail: break the aggregation and they must."""
     project, answers = synced
     pipeline = answers.get("pipelines", ["orders"])[0]
-    logic = next(project.glob(f"src/*/{pipeline}/logic.py"))
-    original = logic.read_text()
-    logic.write_text(original.replace('F.sum("amount")', 'F.max("amount")'))
+    if answers.get("pipeline_language") == "sql":
+        source, test, broken = f"{pipeline}/transformations/{pipeline}_gold.sql", "sql", ("sum(amount)", "max(amount)")
+    else:
+        source, test, broken = f"{pipeline}/logic.py", "logic", ('F.sum("amount")', 'F.max("amount")')
+    path = next(project.glob(f"src/*/{source}"))
+    original = path.read_text()
+    path.write_text(original.replace(*broken))
     try:
         env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
         result = subprocess.run(
-            ["uv", "run", "pytest", "-q", "-k", "daily_summary", f"tests/unit/test_{pipeline}_logic.py"],
+            ["uv", "run", "pytest", "-q", "-k", "gold or daily_summary", f"tests/unit/test_{pipeline}_{test}.py"],
             check=False,
             cwd=project,
             env=env,
@@ -85,12 +99,13 @@ def test_unit_tests_catch_broken_logic(synced, tmp_path):
             timeout=600,
         )
     finally:
-        logic.write_text(original)
+        path.write_text(original)
+    assert broken[0] in original
     assert result.returncode == 1, result.stdout[-2000:]
     assert "1 failed" in result.stdout
 
 
-@pytest.mark.parametrize("synced", ["default", "multi_pipeline"], indirect=True)  # with Azure DevOps
+@pytest.mark.parametrize("synced", ["default", "multi_pipeline", "sql_pipelines"], indirect=True)  # Azure DevOps
 def test_ci_checks_job_runs_here(synced):
     """The Azure DevOps CI job that lints and tests runs here as written: its uv, lint and test
     scripts (templates expanded) pass and leave the JUnit and coverage files it publishes."""
@@ -109,3 +124,30 @@ def test_ci_checks_job_runs_here(synced):
     files = [inputs.get("testResultsFiles") or inputs["summaryFileLocation"] for inputs in published]
     assert files == ["test-results.xml", "coverage.xml"]
     assert all((project / name).stat().st_size > 0 for name in files)
+
+
+# Run in the rendered project's environment, which has pyarrow: the gold tables a local run left
+# (Parquet, read without Spark), rows sorted.
+READ_GOLD = """
+import json, sys
+import pyarrow.parquet as pq
+tables = {name: pq.read_table(f".local-pipelines/warehouse/{name}_gold").to_pylist() for name in sys.argv[1:]}
+print(json.dumps({name: sorted(map(str, rows)) for name, rows in tables.items()}))
+"""
+
+
+def gold_tables(project: Path, pipelines: list[str]) -> dict[str, list[str]]:
+    return json.loads(uv("run", "python", "-c", READ_GOLD, *pipelines, cwd=project).stdout)
+
+
+def test_sql_and_python_pipelines_give_the_same_gold(tmp_path_factory):
+    """`local-pipeline run --all` of the SQL variant exits 0 and its gold tables equal the Python
+    variant's, on the same sample data."""
+    results = {}
+    for answer_set in ("multi_pipeline", "sql_pipelines"):
+        project, answers = sync(answer_set, tmp_path_factory)
+        uv("run", "local-pipeline", "run", "--all", "--fresh", cwd=project)
+        results[answers.get("pipeline_language", "python")] = gold_tables(project, answers["pipelines"])
+
+    assert results["sql"] == results["python"]
+    assert all(rows for rows in results["sql"].values())

@@ -46,7 +46,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/pipelines/test_graph.py",
         "tests/pipelines/test_local_run.py",
         "tools/pyproject.toml",
-        *(f"tools/src/lakeflow_tools/{module}.py" for module in ("__init__", "project", "graph")),
+        *(f"tools/src/lakeflow_tools/{module}.py" for module in ("__init__", "project", "graph", "sql")),
         *(
             f"tools/src/lakeflow_tools/local_pipeline/{module}.py"
             for module in ("__init__", "cli", "client", "report", "runner", "session", "workarounds")
@@ -91,15 +91,20 @@ def expected_files(answers: dict) -> set[str]:
             *(f"terraform/modules/{module}/main.tf" for module in modules),
             *(f"terraform/environments/{env}.tfvars" for env in answers["environments"]),
         }
+    sql = answers.get("pipeline_language") == "sql"
     for name in answers["pipelines"]:
+        transformations = f"{package}/{name}/transformations"
         files |= {
             f"resources/{name}.pipeline.yml",
             f"{package}/{name}/__init__.py",
-            f"{package}/{name}/logic.py",
-            *(f"{package}/{name}/transformations/{name}_{layer}.py" for layer in ("bronze", "silver", "gold")),
-            f"tests/unit/test_{name}_logic.py",
             f"tests/data/{name}/landing/{name}-0001.json",
         }
+        if sql:
+            files |= {f"{transformations}/{name}_landing.py", f"tests/unit/test_{name}_sql.py"}
+            files |= {f"{transformations}/{name}_{layer}.sql" for layer in ("bronze", "silver", "gold")}
+        else:
+            files |= {f"{package}/{name}/logic.py", f"tests/unit/test_{name}_logic.py"}
+            files |= {f"{transformations}/{name}_{layer}.py" for layer in ("bronze", "silver", "gold")}
     return files
 
 
@@ -212,9 +217,11 @@ def test_pipeline_resources_follow_the_answers(project, answers):
             assert pipeline["edition"] == "ADVANCED"
             assert pipeline["clusters"][0]["node_type_id"]
         source = project / "resources" / pipeline["libraries"][0]["glob"]["include"].removesuffix("/**")
-        assert sorted(p.name for p in source.glob("*.py")) == [
-            f"{name}_{layer}.py" for layer in ("bronze", "gold", "silver")
-        ]
+        if answers.get("pipeline_language") == "sql":
+            expected = [f"{name}_landing.py", *(f"{name}_{layer}.sql" for layer in ("bronze", "gold", "silver"))]
+        else:
+            expected = [f"{name}_{layer}.py" for layer in ("bronze", "gold", "silver")]
+        assert sorted(p.name for p in source.iterdir()) == sorted(expected)
         assert (project / "resources" / pipeline["root_path"]).is_dir()
 
 

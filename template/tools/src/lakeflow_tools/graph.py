@@ -1,9 +1,9 @@
 """A pipeline's dataflow graph, read without Spark: which datasets it declares, of what kind,
 with which expectations.
 
-The transformation files are imported as `spark-pipelines` imports them, under a registry that
-records what they declare instead of sending it to a Spark Connect server. Query functions are
-not called, so no session is needed.
+The transformation files are read as `spark-pipelines` reads them (Python files imported, SQL
+files registered), under a registry that records what they declare instead of sending it to a
+Spark Connect server. Query functions are not called, so no session is needed.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pyspark.pipelines.flow import Flow
 from pyspark.pipelines.graph_element_registry import GraphElementRegistry, graph_element_registration_context
 from pyspark.pipelines.output import MaterializedView, Output, StreamingTable, TemporaryView
 
+from . import sql
 from .project import Pipeline, Project
 
 KINDS = {
@@ -38,9 +39,12 @@ class Dataset:
     name: str
     kind: str
     flows: list[Flow] = field(default_factory=list)
+    sql: sql.SqlDataset | None = None  # a SQL file's statement, for datasets declared in SQL
 
     @property
     def expectations(self) -> list[Expectation]:
+        if self.sql:
+            return [Expectation(e.name, e.constraint, e.action) for e in self.sql.expectations]
         return [
             Expectation(e.name, e.constraint, e.action)
             for flow in self.flows
@@ -49,12 +53,14 @@ class Dataset:
 
 
 class RecordingRegistry(GraphElementRegistry):
-    """Records what definitions declare, and passes it on to another registry if given one."""
+    """Records what definitions declare, and passes it on to another registry if given one: SQL
+    in its portable form (see sql.py), which Apache Spark runs with the same expectations."""
 
     def __init__(self, inner: GraphElementRegistry | None = None) -> None:
         self.inner = inner
         self.outputs: list[Output] = []
         self.flows: list[Flow] = []
+        self.statements: list[sql.SqlDataset] = []
 
     def register_output(self, output: Output) -> None:
         self.outputs.append(output)
@@ -71,13 +77,18 @@ class RecordingRegistry(GraphElementRegistry):
             self.inner.register_auto_cdc_flow(flow)
 
     def register_sql(self, sql_text: str, file_path: Path) -> None:
+        try:
+            self.statements.append(sql.parse(sql_text))
+        except ValueError as error:
+            raise ValueError(f"{file_path}: {error}") from None
         if self.inner:
-            self.inner.register_sql(sql_text, file_path)
+            self.inner.register_sql(sql.portable(sql_text), file_path)
 
     def datasets(self) -> dict[str, Dataset]:
         found = {o.name: Dataset(o.name, KINDS.get(type(o), type(o).__name__)) for o in self.outputs}
         for flow in self.flows:
             found[flow.target].flows.append(flow)
+        found.update({s.name: Dataset(s.name, s.kind, sql=s) for s in self.statements})
         return found
 
 
@@ -96,4 +107,6 @@ def load(project: Project, pipeline: Pipeline) -> dict[str, Dataset]:
                 module = importlib.util.module_from_spec(spec)
                 module.__dict__["spark"] = None  # the runtime injects a session; definitions need none
                 spec.loader.exec_module(module)
+            elif path.suffix == ".sql":
+                registry.register_sql(path.read_text(), path)
     return registry.datasets()

@@ -21,9 +21,10 @@ from pathlib import Path
 from pyspark.pipelines.cli import load_pipeline_spec, register_definitions
 from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectGraphElementRegistry
 from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
-from pyspark.sql import SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakeflow_tools import sql
 from lakeflow_tools.graph import Dataset, RecordingRegistry, unchecked_query
 from lakeflow_tools.local_pipeline.runner import EVENT_PREFIX
 
@@ -81,21 +82,36 @@ def _batch_reads(query, spark: SparkSession) -> Iterator[None]:
         namespace["spark"] = saved
 
 
+def _checked_queries(spark: SparkSession, dataset: Dataset) -> Iterator[tuple[list, DataFrame]]:
+    """Each query of the dataset that has expectations, with them, computed in batch and before
+    they are applied."""
+    if dataset.sql:
+        if dataset.sql.expectations:
+            rows = spark.sql(sql.batch_query(dataset.sql, with_expectations=False))
+            yield list(dataset.sql.expectations), rows
+        return
+    for flow in dataset.flows:
+        rules = getattr(flow.func, "__expectations__", [])
+        if rules:
+            query = unchecked_query(flow)
+            with _batch_reads(query, spark):
+                yield rules, query()
+
+
+def _holds(rule) -> Column:
+    holds = rule.holds()  # a Column for Python expectations, SQL text for SQL ones
+    return F.expr(holds) if isinstance(holds, str) else holds
+
+
 def _audit(spark: SparkSession, dataset: Dataset) -> list[dict]:
     """How many input rows break each expectation, evaluated on the query before any is applied
     (as Databricks counts them). Totals over all input so far; the command turns them into counts
     per run."""
     audited = []
-    for flow in dataset.flows:
-        rules = getattr(flow.func, "__expectations__", [])
-        if not rules:
-            continue
-        query = unchecked_query(flow)
-        with _batch_reads(query, spark):
-            rows = query()
+    for rules, rows in _checked_queries(spark, dataset):
         counts = rows.agg(
             F.count(F.lit(1)).alias("__rows"),
-            *(F.count_if(~rule.holds()).alias(f"r{i}") for i, rule in enumerate(rules)),
+            *(F.count_if(~_holds(rule)).alias(f"r{i}") for i, rule in enumerate(rules)),
         ).first()
         audited += [
             {
