@@ -1,0 +1,179 @@
+"""Update tier: a project made by an earlier version of this template, committed and then edited
+as a team would, updates to HEAD with `copier update` without conflicts, keeps every edit, and
+equals a fresh HEAD render with the same edits. Answer changes (adding and removing a pipeline)
+go through updates too.
+
+Copier exits 0 even when it leaves conflict markers, so every test looks for them. Projects made
+from HEAD can only be updated when HEAD is a real commit: run these on a clean tree, as CI does."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from copier import run_copy, run_update
+
+from . import bundle_schema
+from .conftest import TEMPLATE, load_answers, render
+
+# The first complete version of the template (foundation, local runs, integration tests): the
+# oldest a project can have been made with. Tagged v0.1.0 where tags are cloned.
+OLD = "9270273"
+MARKERS = re.compile(r"^(<<<<<<<|>>>>>>>) ", re.MULTILINE)
+
+
+def git(project: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "user.name=Team", "-c", "user.email=team@example.com", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def commit_all(project: Path, message: str) -> None:
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", message)
+
+
+def generate(destination: Path, answers: dict, vcs_ref: str) -> Path:
+    run_copy(str(TEMPLATE), str(destination), data=answers, defaults=True, vcs_ref=vcs_ref, quiet=True)
+    git(destination, "init", "-q")
+    commit_all(destination, "Generated")
+    return destination
+
+
+def update(project: Path, **data) -> None:
+    run_update(str(project), data=data, defaults=True, overwrite=True, conflict="inline", vcs_ref="HEAD", quiet=True)
+
+
+Edit = Callable[[Path], None]
+
+
+def team_edits(answers: dict) -> dict[str, Edit]:
+    """The edits a team makes, each keyed by the text that proves it is still there."""
+    slug, pipeline = answers["project_slug"], answers["pipelines"][0]
+    gold = f"src/{slug}/{pipeline}/transformations/{pipeline}_gold.py"
+
+    def change(path: str, old: str, new: str) -> Edit:
+        def edit(root: Path) -> None:
+            text = (root / path).read_text()
+            assert old in text, f"{path} no longer has {old!r}"
+            (root / path).write_text(text.replace(old, new, 1))
+
+        return edit
+
+    def append(path: str, line: str) -> Edit:
+        return lambda root: (root / path).write_text((root / path).read_text() + line + "\n")
+
+    def create(path: str, text: str) -> Edit:
+        return lambda root: (root / path).write_text(text)
+
+    return {
+        "per day and category, reviewed by the team": change(
+            gold, "per day and category", "per day and category, reviewed by the team"
+        ),
+        "def test_team_rule": create("tests/unit/test_team.py", "def test_team_rule():\n    assert 1 + 1 == 2\n"),
+        "Team notes: deploys on Tuesdays.": append("README.md", "\nTeam notes: deploys on Tuesdays."),
+        "# Owned by the data platform team.": append("databricks.yml", "# Owned by the data platform team."),
+    }
+
+
+def tree(root: Path) -> dict[str, str]:
+    files = {
+        path.relative_to(root).as_posix(): path.read_text(errors="replace")
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+    files[".copier-answers.yml"] = re.sub(r"_commit: .*\n", "", files[".copier-answers.yml"])
+    return files
+
+
+def assert_clean_merge(project: Path) -> None:
+    assert git(project, "ls-files", "-u") == "", "unmerged paths"
+    assert [name for name, text in tree(project).items() if MARKERS.search(text)] == [], "conflict markers"
+    assert list(project.rglob("*.rej")) == []
+    git(project, "add", "-A")
+    git(project, "diff", "--cached", "--check")  # whitespace errors and markers: raises on any
+
+
+@pytest.mark.parametrize("answer_set", ["default", "multi_pipeline"])
+def test_update_from_the_first_version_keeps_every_edit(tmp_path, answer_set):
+    answers = load_answers(answer_set)
+    project = generate(tmp_path / "project", answers, OLD)
+    edits = team_edits(yaml.safe_load((project / ".copier-answers.yml").read_text()))
+    for edit in edits.values():
+        edit(project)
+    commit_all(project, "Team edits")
+
+    update(project, **answers)  # the answers to questions the first version did not ask yet
+
+    assert_clean_merge(project)
+    text = "\n".join(tree(project).values())
+    assert [proof for proof in edits if proof not in text] == []
+    fresh = render(tmp_path / "fresh", answers)
+    for edit in edits.values():
+        edit(fresh)
+    assert tree(project) == tree(fresh)
+
+
+def test_a_conflicting_edit_leaves_inline_markers(tmp_path):
+    """An edit to a line the template changed since: the file gets inline conflict markers (not a
+    .rej file), the rest of the update applies."""
+    project = generate(tmp_path / "project", {}, OLD)
+    readme = project / "README.md"
+    old_line = next(line for line in readme.read_text().splitlines() if line.startswith("uv sync "))
+    readme.write_text(readme.read_text().replace(old_line, "uv sync            # the team's own words"))
+    commit_all(project, "Team edit on a line the template changes")
+
+    update(project)
+
+    text = readme.read_text()
+    assert "<<<<<<< " in text and ">>>>>>> " in text
+    assert "the team's own words" in text and "commit uv.lock" in text
+    assert list(project.rglob("*.rej")) == []
+    assert (project / ".azuredevops/pipelines/ci.yml").is_file()  # the rest applied
+
+
+def bundle_problems(project: Path) -> dict[str, list[str]]:
+    files = [project / "databricks.yml", *sorted(project.glob("resources/*.yml"))]
+    return {p.name: found for p in files if (found := bundle_schema.errors(yaml.safe_load(p.read_text())))}
+
+
+def test_adding_and_removing_a_pipeline_through_update(tmp_path):
+    project = generate(tmp_path / "project", {"pipelines": ["orders"]}, "HEAD")
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\nTeam notes: orders first.\n")
+    commit_all(project, "Team edit")
+    before = tree(project)
+
+    update(project, pipelines=["orders", "customers"])
+
+    assert_clean_merge(project)
+    added = set(tree(project)) - set(before)
+    assert {
+        "resources/customers.pipeline.yml",
+        "resources/customers.integration_test.job.yml",
+        "src/lakeflow_project/customers/logic.py",
+        "tests/unit/test_customers_logic.py",
+        "tests/data/customers/landing/customers-0001.json",
+    } <= added
+    assert "customers" in (project / ".azuredevops/pipelines/ci.yml").read_text()
+    assert "customers" in (project / "resources/integration_tests.job.yml").read_text()
+    assert "Team notes: orders first." in readme.read_text()
+    assert bundle_problems(project) == {}
+    commit_all(project, "Add customers")
+
+    update(project, pipelines=["orders"])
+
+    assert_clean_merge(project)
+    after = tree(project)
+    assert [name for name in after if "customers" in name] == []
+    assert after == before  # everything else as it was, the team's edit included
+    assert bundle_problems(project) == {}
