@@ -7,7 +7,13 @@ import re
 import shlex
 import subprocess
 
+import yaml
+
 from .conftest import TEMPLATE, copier_settings
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=TEMPLATE, capture_output=True, text=True, check=True).stdout
 
 
 def readme_command(prefix: str) -> list[str]:
@@ -19,7 +25,7 @@ def readme_command(prefix: str) -> list[str]:
 def test_readme_has_exactly_the_two_commands():
     commands = re.findall(r"```bash\n(.+?)\n```", (TEMPLATE / "README.md").read_text(), flags=re.DOTALL)
 
-    assert commands == ["uv run copier copy --defaults . ../my-lakeflow-project", "uv run pytest"]
+    assert commands == ["uv run copier copy --defaults --vcs-ref=HEAD . ../my-lakeflow-project", "uv run pytest"]
 
 
 def test_render_command_needs_no_trust(tmp_path):
@@ -36,6 +42,10 @@ def test_render_command_needs_no_trust(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (destination / "databricks.yml").is_file()
     assert "Next steps" in result.stderr + result.stdout
+    # The clone as it is, not its newest release tag: a render of a tag records the bare tag.
+    recorded = yaml.safe_load((destination / ".copier-answers.yml").read_text())["_commit"]
+    tags_at_head = git("tag", "--points-at", "HEAD").split()
+    assert recorded in tags_at_head or re.fullmatch(r"(v[\d.]+-\d+-g)?[0-9a-f]{7,}", recorded), recorded
 
 
 def test_template_runs_no_code_on_copy():
