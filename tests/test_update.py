@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from copier import run_copy, run_update
+from copier.errors import UnsafeTemplateError
 
 from . import bundle_schema
 from .conftest import TEMPLATE, load_answers, render
@@ -190,3 +191,44 @@ def test_every_release_has_a_changelog_entry_and_projects_record_their_version(t
     assert {f"v{entry.split()[0]}" for entry in entries[1:]} >= set(tags)
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"]
     assert recorded == git(TEMPLATE, "describe", "--tags", "--always", OLD).strip()
+
+
+def test_a_release_that_moves_a_file_keeps_the_teams_edits_in_it(tmp_path):
+    """Two synthetic releases of this template: the second renames a rendered file and declares
+    hooks/move_files.py as its migration. A project updated across it keeps its edit in the
+    renamed file; without --trust the update refuses and changes nothing."""
+    source = tmp_path / "template"
+    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(source)], check=True)
+    git(source, "tag", "v90.0.0")
+    old, new = "tests/pipelines/expected.py", "tests/pipelines/gold_expected.py"
+    git(source, "mv", f"template/{old}", f"template/{new}")
+    migration = "\n".join(
+        f"""  - version: v90.1.0
+    when: "{{{{ _stage == '{stage}' }}}}"
+    command: [python3, "{{{{ _copier_conf.src_path }}}}/hooks/move_files.py", {stage}, {old}, {new}]"""
+        for stage in ("before", "after")
+    )
+    settings = source / "copier.yml"
+    settings.write_text(settings.read_text().replace("_migrations: []", "_migrations:\n" + migration))
+    commit_all(source, "Move expected.py")
+    git(source, "tag", "v90.1.0")
+
+    project = tmp_path / "project"
+    run_copy(str(source), str(project), defaults=True, vcs_ref="v90.0.0", quiet=True)
+    git(project, "init", "-q")
+    commit_all(project, "Generated")
+    (project / old).write_text((project / old).read_text() + "# Checked by the team.\n")
+    commit_all(project, "Team edit")
+    before = tree(project)
+
+    with pytest.raises(UnsafeTemplateError):
+        run_update(str(project), defaults=True, overwrite=True, vcs_ref="v90.1.0", quiet=True)
+    assert tree(project) == before
+    run_update(
+        str(project), defaults=True, overwrite=True, conflict="inline", vcs_ref="v90.1.0", quiet=True, unsafe=True
+    )
+
+    assert_clean_merge(project)
+    assert not (project / old).exists()
+    assert (project / new).read_text() == before[old]
+    assert not (project / ".git" / "copier-lakeflow-moves").exists()
