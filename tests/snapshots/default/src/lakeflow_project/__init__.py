@@ -1,0 +1,1 @@
+"""Lakeflow Spark Declarative Pipelines for Lakeflow Project"""

@@ -1,0 +1,1 @@
+"""The orders pipeline: logic in logic.py, dataset declarations in transformations/."""

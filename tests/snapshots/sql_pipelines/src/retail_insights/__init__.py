@@ -1,0 +1,1 @@
+"""Lakeflow Spark Declarative Pipelines for Retail Insights"""

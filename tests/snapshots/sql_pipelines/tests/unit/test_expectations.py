@@ -1,0 +1,62 @@
+"""The local expectations stand in for Databricks' on Apache Spark: same names, same effect."""
+
+import pytest
+from pyspark.errors import PySparkException
+
+from retail_insights import expectations as ex
+
+RULE = {"positive": "value > 0"}
+
+
+def values(spark, *items):
+    return spark.createDataFrame([(v,) for v in items], "value INT")
+
+
+def test_drop_removes_exactly_the_violating_rows(spark):
+    query = ex.expect_all_or_drop(RULE)(lambda: values(spark, 3, -1, None, 0, 7))
+
+    assert sorted(row.value for row in query().collect()) == [3, 7]
+
+
+def test_fail_stops_naming_the_expectation(spark):
+    query = ex.expect_or_fail("positive", "value > 0")(lambda: values(spark, 3, -1))
+
+    with pytest.raises(PySparkException, match="Expectation 'positive' failed"):
+        query().collect()
+
+
+def test_fail_passes_valid_rows_through(spark):
+    query = ex.expect_or_fail("positive", "value > 0")(lambda: values(spark, 1, 2))
+
+    assert query().count() == 2
+
+
+def test_every_rule_sees_the_rows_before_any_drop(spark):
+    """As on Databricks: a row that a drop rule removes still fails an expect_or_fail rule."""
+
+    @ex.expect_all_or_drop({"positive": "value > 0"})
+    @ex.expect_or_fail("not_null", "value IS NOT NULL")
+    def query():
+        return values(spark, 1, None)
+
+    with pytest.raises(PySparkException, match="Expectation 'not_null' failed"):
+        query().collect()
+
+
+def test_warn_keeps_every_row(spark):
+    query = ex.expect("positive", "value > 0")(lambda: values(spark, 3, -1, None))
+
+    assert query().count() == 3
+
+
+def test_rules_are_recorded_innermost_first():
+    @ex.expect("a", "x > 0")
+    @ex.expect_all_or_drop({"b": "y > 0", "c": "z > 0"})
+    def query():
+        raise AssertionError("not called")
+
+    assert [(e.name, e.action) for e in query.__expectations__] == [
+        ("b", "drop"),
+        ("c", "drop"),
+        ("a", "warn"),
+    ]

@@ -1,0 +1,1 @@
+"""Development and CI tooling of this project (not deployed to Databricks)."""

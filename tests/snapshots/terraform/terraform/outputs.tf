@@ -1,0 +1,29 @@
+output "environment" {
+  description = "The environment applied; stops a plan that pairs one environment's values with another's state."
+  value       = var.environment
+
+  precondition {
+    condition     = terraform.workspace == var.environment
+    error_message = "Select the environment's workspace first: terraform workspace select -or-create <environment>."
+  }
+}
+
+output "catalog" {
+  description = "The environment's catalog."
+  value       = module.catalog.name
+}
+
+output "schema" {
+  description = "The project schema, catalog.schema."
+  value       = module.schema.full_name
+}
+
+output "landing_path" {
+  description = "The landing volume's path: the bundle variable landing_root of this environment."
+  value       = module.landing_volume.path
+}
+
+output "deployer_application_id" {
+  description = "Application ID of the deploying service principal: databricks.yml's service_principal and CI's DATABRICKS_CLIENT_ID."
+  value       = module.deployer.application_id
+}

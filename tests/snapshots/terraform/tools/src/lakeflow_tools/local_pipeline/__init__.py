@@ -1,0 +1,1 @@
+"""`local-pipeline`: run the project's pipelines on Apache Spark, offline."""
