@@ -19,3 +19,23 @@ def test_ruff(command):
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_template_ci_workflow_matches_the_schema():
+    """The template's own GitHub workflow, against check-jsonschema's vendor.github-workflows."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            ".github/workflows/ci.yml",
+        ],
+        check=False,
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
