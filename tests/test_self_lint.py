@@ -11,7 +11,7 @@ from .conftest import TEMPLATE
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
 def test_ruff(command):
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *command, "--no-cache", "tests", "benchmarks", "hooks"],
+        [sys.executable, "-m", "ruff", *command, "--no-cache", "tests", "benchmarks", "hooks", "docs"],
         check=False,
         cwd=TEMPLATE,
         capture_output=True,

@@ -1,0 +1,46 @@
+"""MkDocs hook: the answers reference (docs/answers.md) is generated from copier.yml at build
+time, so the documentation and the questions cannot drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+COPIER_YML = Path(__file__).parents[2] / "copier.yml"
+MARKER = "<!-- answers -->"
+
+
+def questions() -> dict[str, dict]:
+    """copier.yml's questions, in order (its first YAML document; the second is versions)."""
+    settings = yaml.safe_load(COPIER_YML.read_text().split("\n---")[0])
+    return {name: spec for name, spec in settings.items() if not name.startswith("_")}
+
+
+def _cell(text: object) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _values(spec: dict) -> str:
+    choices = spec.get("choices")
+    if isinstance(choices, dict):
+        values = ", ".join(f"`{value}` ({label})" for label, value in choices.items())
+    elif choices:
+        values = ", ".join(f"`{value}`" for value in choices)
+    else:
+        values = spec.get("type", "str")
+    return values + (" (several)" if spec.get("multiselect") else "")
+
+
+def reference() -> str:
+    rows = ["| question | values | default | what it changes |", "| --- | --- | --- | --- |"]
+    for name, spec in questions().items():
+        default = spec.get("default", "")
+        shown = f"`{_cell(default)}`" if "{{" not in str(default) else "derived from the other answers"
+        asked = f" Asked only when `{_cell(spec['when'])}`." if "when" in spec else ""
+        rows.append(f"| `{name}` | {_values(spec)} | {shown} | {_cell(spec.get('help', ''))}{asked} |")
+    return "\n".join(rows)
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:  # MkDocs passes all four
+    return markdown.replace(MARKER, reference()) if MARKER in markdown else markdown

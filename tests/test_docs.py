@@ -1,0 +1,53 @@
+"""The documentation site builds with `mkdocs build --strict`, and its answers reference, which
+a hook generates from copier.yml at build time, lists every question."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import TEMPLATE, questions
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(directory)],
+        check=False,
+        cwd=TEMPLATE,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return directory
+
+
+def test_site_builds_strictly_with_every_page(site):
+    pages = {p.parent.name for p in site.glob("*/index.html")}
+
+    assert {
+        "getting-started",
+        "answers",
+        "project",
+        "testing",
+        "cicd",
+        "terraform",
+        "updating",
+        "troubleshooting",
+    } <= pages
+    assert not (site / "hooks").exists()
+
+
+def test_answers_reference_lists_every_question(site):
+    page = html.unescape((site / "answers" / "index.html").read_text())
+    listed = re.findall(r"<tr>\s*<td><code>(\w+)</code></td>", page)
+
+    assert listed == list(questions())
+    assert "<!-- answers -->" not in page
