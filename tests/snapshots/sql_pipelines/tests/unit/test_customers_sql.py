@@ -10,7 +10,8 @@ import pytest
 from lakeflow_tools import sql
 from retail_insights.customers import LANDING_SCHEMA
 
-TRANSFORMATIONS = Path(__file__).parents[2] / "src" / "retail_insights" / "customers" / "transformations"
+PACKAGE = Path(__file__).parents[2] / "src" / "retail_insights"
+TRANSFORMATIONS = PACKAGE / "customers" / "transformations"
 SILVER = sql.parse((TRANSFORMATIONS / "customers_silver.sql").read_text())
 GOLD = sql.parse((TRANSFORMATIONS / "customers_gold.sql").read_text())
 

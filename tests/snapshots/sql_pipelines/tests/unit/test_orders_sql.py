@@ -10,7 +10,8 @@ import pytest
 from lakeflow_tools import sql
 from retail_insights.orders import LANDING_SCHEMA
 
-TRANSFORMATIONS = Path(__file__).parents[2] / "src" / "retail_insights" / "orders" / "transformations"
+PACKAGE = Path(__file__).parents[2] / "src" / "retail_insights"
+TRANSFORMATIONS = PACKAGE / "orders" / "transformations"
 SILVER = sql.parse((TRANSFORMATIONS / "orders_silver.sql").read_text())
 GOLD = sql.parse((TRANSFORMATIONS / "orders_gold.sql").read_text())
 
