@@ -24,6 +24,8 @@ class Job:
     groups: list[str] = field(default_factory=list)
     environment: str | None = None
     depends_on: list[str] = field(default_factory=list)
+    on_pull_request: bool = False
+    """Whether a pull request's build runs this job (and so whatever YAML the PR's author wrote)."""
 
 
 def load(path: Path) -> dict:
@@ -83,7 +85,10 @@ def ado_jobs(project: Path) -> list[Job]:
     """Every job of the Azure DevOps pipelines, its steps expanded."""
     jobs = []
     for path in sorted((project / ADO).glob("*.yml")):
-        for stage in load(path)["stages"]:
+        pipeline = load(path)
+        # Without `pr: none`, pull requests trigger the pipeline (all branches, for GitHub repos).
+        on_pull_request = pipeline.get("pr", "all") != "none"
+        for stage in pipeline["stages"]:
             for job in stage["jobs"]:
                 steps = job["steps"] if "job" in job else job["strategy"]["runOnce"]["deploy"]["steps"]
                 jobs.append(
@@ -94,6 +99,7 @@ def ado_jobs(project: Path) -> list[Job]:
                         groups=[v["group"] for v in job.get("variables", []) if "group" in v],
                         environment=job.get("environment"),
                         depends_on=list(stage.get("dependsOn") or []),
+                        on_pull_request=on_pull_request,
                     )
                 )
     return jobs
@@ -103,7 +109,11 @@ def github_jobs(project: Path) -> list[Job]:
     """Every job of the GitHub workflows; local composite actions' steps are listed after the job's."""
     jobs = []
     for path in sorted((project / GITHUB / "workflows").glob("*.yml")):
-        for name, job in load(path)["jobs"].items():
+        workflow = load(path)
+        events = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
+        events = [events] if isinstance(events, str) else list(events)
+        on_pull_request = bool({"pull_request", "pull_request_target"} & set(events))
+        for name, job in workflow["jobs"].items():
             steps = []
             for step in job["steps"]:
                 steps.append(step)
@@ -120,9 +130,29 @@ def github_jobs(project: Path) -> list[Job]:
                     steps=steps,
                     environment=environment["name"] if isinstance(environment, dict) else environment,
                     depends_on=[needs] if isinstance(needs, str) else list(needs),
+                    on_pull_request=on_pull_request,
                 )
             )
     return jobs
+
+
+SERVICE_CONNECTION_INPUT = re.compile(r"serviceconnection|azuresubscription|connectedservicename", re.IGNORECASE)
+
+
+def identities(job: Job) -> set[str]:
+    """Every identity a job can sign in with: its variable groups and environment, the service
+    connections its steps name, and the GitHub variables and secrets it reads."""
+    found = {f"group {name}" for name in job.groups}
+    if job.environment:
+        found.add(f"environment {job.environment}")
+    for step in job.steps:
+        for key, value in (step.get("inputs") or {}).items():
+            if SERVICE_CONNECTION_INPUT.search(key):
+                found.add(f"service connection {value}")
+        text = yaml.safe_dump(step)
+        found |= {f"secret {name}" for name in re.findall(r"\bsecrets\.(\w+)", text)}
+        found |= {f"variable {name}" for name in re.findall(r"\bvars\.(\w+)", text)}
+    return found
 
 
 def scripts(jobs: list[Job]) -> list[str]:

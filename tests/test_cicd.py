@@ -6,6 +6,7 @@ secrets reach steps only through `env:`, and the README lists every name a user 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -370,3 +371,151 @@ def test_answer_sets_cover_both_systems_and_none():
     ]
 
     assert chosen == [("azure_devops",), ("azure_devops", "github_actions"), ()]
+
+
+def pull_request_identities(project: Path, answers: dict) -> dict[str, set[str]]:
+    """Per job a pull request's build runs, the identities it could use beyond CI's own: the
+    only ones allowed are CI's variable group (Azure DevOps) and the `ci` environment with its
+    client ID and the token audience (GitHub)."""
+    allowed = {
+        f"group {answers['project_slug']}-ci",
+        "environment ci",
+        "variable DATABRICKS_CLIENT_ID",
+        "variable DATABRICKS_TOKEN_AUDIENCE",
+    }
+    return {
+        f"{job.file}:{job.name}": extra
+        for job in all_jobs(project, answers)
+        if job.on_pull_request and (extra := ci_files.identities(job) - allowed)
+    }
+
+
+def test_pull_requests_hold_only_the_ci_identity(ci_project):
+    """A pull request's author controls the YAML its build runs: no job a pull request triggers
+    may reach a shared environment's variable group, environment, service connection or secret."""
+    project, answers = ci_project, recorded(ci_project)
+    jobs = all_jobs(project, answers)
+
+    assert any(job.on_pull_request for job in jobs)
+    assert pull_request_identities(project, answers) == {}
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "expected"),
+    [
+        pytest.param(
+            ".azuredevops/pipelines/ci.yml",
+            "          - group: risk_data_platform-ci\n",
+            "          - group: risk_data_platform-prod\n",
+            "group risk_data_platform-prod",
+            id="azure: a shared variable group",
+        ),
+        pytest.param(
+            ".azuredevops/pipelines/cd.yml",
+            "pr: none\n",
+            "",
+            "environment risk_data_platform-qa",
+            id="azure: cd without pr: none",
+        ),
+        pytest.param(
+            ".azuredevops/pipelines/ci.yml",
+            "          - template: templates/setup-python.yml\n",
+            "          - task: AzureCLI@2\n            inputs:\n              azureSubscription: prod-connection\n"
+            "              scriptType: bash\n              scriptLocation: inlineScript\n"
+            "              inlineScript: az account show\n          - template: templates/setup-python.yml\n",
+            "service connection prod-connection",
+            id="azure: a service connection",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            "    environment: ci\n",
+            "    environment: prod\n",
+            "environment prod",
+            id="github: env",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            "          client-id: ${{ vars.DATABRICKS_CLIENT_ID }}\n",
+            "          client-id: ${{ vars.DATABRICKS_TERRAFORM_CLIENT_ID }}\n          token: ${{ secrets.PROD }}\n",
+            "secret PROD",
+            id="github: a secret and another principal",
+        ),
+    ],
+)
+def test_pull_request_identity_check_catches(rendered, tmp_path, path, old, new, expected):
+    project = Path(shutil.copytree(rendered("gcp_four_envs"), tmp_path / "project"))
+    text = (project / path).read_text()
+    assert old in text, f"{path} has no {old!r}"
+    (project / path).write_text(text.replace(old, new, 1))
+
+    found = pull_request_identities(project, recorded(project))
+
+    assert any(expected in extra for extra in found.values()), found
+
+
+ACTIONLINT = shutil.which("actionlint", path=str(Path(sys.executable).parent))
+
+
+def actionlint(project: Path) -> subprocess.CompletedProcess:
+    """actionlint (with shellcheck on every `run:`), as GitHub would read the workflows: expressions,
+    contexts, `needs`, action inputs, and actions whose runtime is deprecated."""
+    workflows = sorted(str(path) for path in (project / ".github/workflows").glob("*.yml"))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        [ACTIONLINT, "-no-color", *workflows], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_github_workflows_pass_actionlint(github_project):
+    result = actionlint(github_project)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_mistakes(rendered, tmp_path):
+    """Not vacuous: an unknown `needs`, a Node 20 action and an undefined context are each reported."""
+    project = Path(shutil.copytree(rendered("gcp_four_envs"), tmp_path / "project"))
+    workflow = project / ".github/workflows/ci.yml"
+    text = workflow.read_text()
+    planted = {
+        "needs: [unit_tests, validate]": "needs: [unit_tests, validation]",
+        "actions/upload-artifact@v7": "actions/upload-artifact@v5",
+        "TEST_RUN_ID: ${{ github.run_id }}": "TEST_RUN_ID: ${{ github.run_idd }}",
+    }
+    for old, new in planted.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    workflow.write_text(text)
+
+    output = actionlint(project).stdout
+
+    assert "validation" in output and "node20" in output and "run_idd" in output, output
+
+
+def test_unit_tests_run_on_the_spark_the_answer_chose(ci_project):
+    """`ci_unit_tests`: local Spark on the agent, with Java and no identity; or serverless through
+    Databricks Connect, with the `dbconnect` group, signed in as CI's principal, no Java."""
+    project, answers = ci_project, recorded(ci_project)
+    serverless = answers.get("ci_unit_tests") == "serverless"
+    jobs = [job for job in all_jobs(project, answers) if job.name in {"checks.unit_tests", "unit_tests"}]
+
+    assert len(jobs) == len(answers["ci"])
+    for job in jobs:
+        text = yaml.safe_dump(job.steps)
+        if job.name == "unit_tests":  # GitHub: the composite action's own steps cover every input
+            [setup] = [step for step in job.steps if step.get("uses") == "./.github/actions/setup-project"]
+            assert setup.get("with", {}).get("spark", "local") == ("serverless" if serverless else "local")
+        else:
+            assert ("--group dbconnect --no-group local" in text) is serverless, job.name
+            assert ("JavaToolInstaller" in text) is not serverless, job.name
+        assert ("TEST_SPARK" in text) is serverless, job.name
+        if serverless:
+            ci_identity = {"environment ci"} if job.name == "unit_tests" else {f"group {answers['project_slug']}-ci"}
+            assert ci_files.identities(job) & ci_identity, job.name
+            assert "DATABRICKS_HOST" in text and "uv run --no-sync pytest" in text, job.name
+        else:
+            assert ci_files.identities(job) == set(), job.name
+
+
+def test_serverless_answer_is_covered():
+    assert {load_answers(name).get("ci_unit_tests", "local") for name in WITH_CI} == {"local", "serverless"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -151,3 +152,39 @@ def test_sql_and_python_pipelines_give_the_same_gold(tmp_path_factory):
 
     assert results["sql"] == results["python"]
     assert all(rows for rows in results["sql"].values())
+
+
+def test_unit_tests_on_databricks_connect_without_a_workspace(tmp_path_factory):
+    """`ci_unit_tests: serverless`, as far as it runs here: after `uv sync --group dbconnect
+    --no-group local`, `TEST_SPARK=serverless uv run pytest` collects cleanly; tests that need
+    local Spark skip, saying why; tests that need a session stop with a message that says what to
+    set; the rest pass."""
+    answers = {**load_answers("default"), "python_version": LOCAL_PYTHON}
+    project = render(tmp_path_factory.mktemp("serverless") / "project", answers)
+    uv("sync", "--python", sys.executable, "--group", "dbconnect", "--no-group", "local", cwd=project)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "VIRTUAL_ENV"))}
+    env |= {"TEST_SPARK": "serverless", "DATABRICKS_CONFIG_FILE": str(project / "no-databrickscfg")}
+
+    result = subprocess.run(
+        ["uv", "run", "--no-sync", "pytest", "-p", "no:cacheprovider", "-rs", "--junitxml=serverless.xml"],
+        check=False,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert "ERROR collecting" not in result.stdout, result.stdout[-4000:]
+    assert result.returncode == 1, result.stdout[-4000:]
+    cases = list(ET.parse(project / "serverless.xml").getroot().iter("testcase"))
+    errors = [case.find("error") for case in cases if case.find("error") is not None]
+    skipped = [case.find("skipped") for case in cases if case.find("skipped") is not None]
+    passed = [case for case in cases if len(case) == 0 or all(child.tag.startswith("system") for child in case)]
+    assert errors and all("set DATABRICKS_HOST" in error.get("message", "") for error in errors)
+    # Whole modules skip at collection (they would import pyspark.pipelines): pytest's summary says so.
+    reasons = re.findall(r"^SKIPPED \[\d+\] [^:]+:\d+: (.*)$", result.stdout, flags=re.MULTILINE)
+    for why in ("pyspark.pipelines", "spark-pipelines", "this machine's disk"):
+        assert any(why in reason and "TEST_SPARK=serverless" in reason for reason in reasons), (why, reasons)
+    assert all(s.get("message") == "collection skipped" or "TEST_SPARK=serverless" in s.get("message") for s in skipped)
+    assert len(passed) >= 5  # the integration-tests reporter's tests and the landing set-up need no Spark

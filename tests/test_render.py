@@ -38,6 +38,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{package}/landing.py",
         f"{package}/pipelines.py",
         "tests/__init__.py",
+        "tests/backend.py",
         "tests/conftest.py",
         "tests/unit/__init__.py",
         "tests/unit/test_expectations.py",
@@ -88,7 +89,7 @@ def expected_files(answers: dict) -> set[str]:
         modules = ("catalog", "schema", "landing_volume", "deployer", "grants")
         files |= {
             *(f"terraform/{name}.tf" for name in ("versions", "backend", "providers", "variables", "main", "outputs")),
-            *(f"terraform/modules/{module}/main.tf" for module in modules),
+            *(f"terraform/modules/{module}/{name}.tf" for module in modules for name in ("main", "versions")),
             *(f"terraform/environments/{env}.tfvars" for env in answers["environments"]),
         }
     sql = answers.get("pipeline_language") == "sql"
@@ -133,7 +134,9 @@ def test_every_yaml_parses(project):
 
 
 def test_answers_file_records_every_answer(project, answers):
-    not_asked = set() if "azure_devops" in answers["ci"] else {"ado_auth"}
+    not_asked = (set() if "azure_devops" in answers["ci"] else {"ado_auth"}) | (
+        set() if answers["ci"] else {"ci_unit_tests"}
+    )
 
     assert set(questions()) - not_asked <= set(answers)
 
@@ -233,7 +236,11 @@ def test_ci_target_is_an_isolated_copy_per_run(project, answers):
     ci, environments = targets["ci"], answers["environments"]
     home = environments[1] if len(environments) > 1 else environments[0]
 
-    assert ci["mode"] == "development"
+    # No mode (development mode would want the deployer's name in the prefix): the presets a
+    # test copy needs, set explicitly.
+    assert "mode" not in ci
+    assert ci["presets"]["pipelines_development"] is True
+    assert ci["presets"]["trigger_pause_status"] == "PAUSED"
     assert "${var.test_run_id}" in ci["presets"]["name_prefix"]
     assert "${var.test_run_id}" in ci["workspace"]["root_path"]
     assert "${var.test_run_id}" in ci["variables"]["schema"]

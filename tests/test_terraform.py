@@ -1,12 +1,17 @@
 """Lint tier for Terraform (answer `terraform`): every file parses (python-hcl2), variables are
 declared where used and used where declared, module calls give each module what it declares,
 providers are pinned, each environment's .tfvars sets what the root module needs and follows the
-answers, the grants are exactly the design's, and the files are laid out as `terraform fmt` does.
-Terraform itself cannot be installed here; CI runs `terraform fmt -check` and `validate`."""
+answers, the grants are exactly the design's; and the real `terraform` accepts them: `fmt -check`,
+and `init -backend=false` offline against a local mirror that holds a stand-in of the one provider
+they may ask for."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import hcl2
@@ -90,13 +95,15 @@ def test_providers_are_pinned(terraform):
     settings = parse(terraform / "versions.tf")["terraform"][0]
     providers = {name: spec for entry in settings["required_providers"] for name, spec in entry.items()}
     used = set(re.findall(r'(?:resource|data) "(\w+?)_', "".join(p.read_text() for p in terraform.rglob("*.tf"))))
+    modules = [parse(path)["terraform"][0] for path in sorted(terraform.glob("modules/*/versions.tf"))]
 
     assert settings["required_version"].startswith(">=")
-    assert providers == {
-        "databricks": {"source": "databricks/databricks", "version": VERSIONS["databricks_provider_version"]["default"]}
-    }
+    pinned = VERSIONS["databricks_provider_version"]["default"]
+    assert providers == {"databricks": {"source": "databricks/databricks", "version": pinned}}
     assert all(re.fullmatch(r"\d+\.\d+\.\d+", spec["version"]) for spec in providers.values())
     assert used == set(providers)
+    # Modules ask for at least the pinned release; the root module's exact pin decides.
+    assert [m["required_providers"][0]["databricks"]["version"] for m in modules] == [f">= {pinned}"] * 5
 
 
 def tfvars(terraform: Path, env: str) -> dict:
@@ -177,50 +184,91 @@ def test_no_grant_is_broader_than_the_design(terraform):
     assert capitals <= granted
 
 
-def fmt_problems(text: str) -> list[str]:
-    """What `terraform fmt` would change, as far as these files go: two-space indentation, no tabs
-    or trailing spaces, and the `=` of consecutive one-line attributes at one column."""
-    problems: list[str] = []
-    group: list[tuple[int, int, str, str]] = []  # line number, indentation, key, spaces before `=`
-
-    def close() -> None:
-        if len(group) > 1:
-            width = max(len(key) for _, _, key, _ in group)
-            problems.extend(
-                f"line {n}: `=` not aligned" for n, _, key, gap in group if len(key) + len(gap) != width + 1
-            )
-        group.clear()
-
-    for number, line in enumerate(text.splitlines(), 1):
-        if "\t" in line or line != line.rstrip():
-            problems.append(f"line {number}: tab or trailing space")
-        if (len(line) - len(line.lstrip(" "))) % 2:
-            problems.append(f"line {number}: indentation")
-        attribute = re.match(r"^( *)([\w-]+)( +)= ", line)
-        if attribute and not line.endswith(("{", "(", "[")):
-            if group and group[-1][1] != len(attribute.group(1)):
-                close()
-            group.append((number, len(attribute.group(1)), attribute.group(2), attribute.group(3)))
-        else:
-            close()
-    close()
-    return problems
+def terraform_cli() -> str:
+    """The real `terraform` (on PATH here and in CI); its absence fails loudly, never silently."""
+    if found := shutil.which("terraform"):
+        return found
+    pytest.fail("terraform is not on PATH: the Terraform tests run `terraform fmt` and `terraform init`", pytrace=False)
 
 
-def test_files_are_laid_out_as_terraform_fmt_does(terraform):
-    found = {
-        path.relative_to(terraform).as_posix(): problems
-        for path in sorted(terraform.rglob("*.tf*"))
-        if (problems := fmt_problems(path.read_text()))
-    }
+def run_terraform(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [terraform_cli(), *args, "-no-color"],
+        cwd=cwd,
+        env={**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
-    assert found == {}
+
+@pytest.fixture(scope="session")
+def provider_mirror(tmp_path_factory) -> dict[str, str]:
+    """A Terraform CLI configuration that installs providers from a local filesystem mirror only,
+    holding a stand-in databricks/databricks package at the pinned version: `terraform init`
+    resolves and unpacks providers without running them, so init works offline and any other
+    provider source it asks for is reported as not found."""
+    root = tmp_path_factory.mktemp("terraform-mirror")
+    version = VERSIONS["databricks_provider_version"]["default"]
+    package = root / "mirror/registry.terraform.io/databricks/databricks"
+    package.mkdir(parents=True)
+    with zipfile.ZipFile(package / f"terraform-provider-databricks_{version}_linux_amd64.zip", "w") as archive:
+        archive.writestr(f"terraform-provider-databricks_v{version}", "#!/bin/sh\necho stand-in >&2\nexit 1\n")
+    config = root / "terraform.rc"
+    config.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{root / "mirror"}"\n  }}\n}}\n')
+    return {"TF_CLI_CONFIG_FILE": str(config), "TF_PLUGIN_CACHE_DIR": ""}
 
 
-def test_fmt_check_catches_misaligned_attributes():
-    assert fmt_problems("a = 1\nbbb = 2\n") == ["line 1: `=` not aligned"]
-    assert fmt_problems(" a = 1\n") == ["line 1: indentation"]
-    assert fmt_problems("a   = 1\nbbb = 2\n\nc = 3\n") == []
+def init(terraform: Path, tmp_path: Path, mirror: dict[str, str]) -> subprocess.CompletedProcess:
+    """`terraform init -backend=false` as CI runs it, on a copy (init writes .terraform/)."""
+    copy = shutil.copytree(terraform, tmp_path / "terraform")
+    return run_terraform("init", "-backend=false", "-input=false", cwd=copy, env=mirror)
+
+
+def test_terraform_fmt_check_passes(terraform):
+    result = run_terraform("fmt", "-check", "-recursive", "-diff", cwd=terraform)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_terraform_fmt_check_catches_misaligned_attributes(terraform, tmp_path):
+    copy = shutil.copytree(terraform, tmp_path / "terraform")
+    main = copy / "main.tf"
+    main.write_text(main.read_text().replace("source       = ", "source = ", 1))
+
+    result = run_terraform("fmt", "-check", "-recursive", cwd=copy)
+
+    assert result.returncode == 3 and "main.tf" in result.stdout, result.stdout + result.stderr
+
+
+def test_terraform_init_installs_only_the_databricks_provider(terraform, tmp_path, provider_mirror):
+    result = init(terraform, tmp_path, provider_mirror)
+    output = result.stdout + result.stderr
+    version = VERSIONS["databricks_provider_version"]["default"]
+
+    assert result.returncode == 0, output
+    assert f"Installed databricks/databricks v{version}" in output
+    assert re.findall(r"Finding (?:latest version of )?(\S+?)(?: versions|\.\.\.)", output) == ["databricks/databricks"]
+
+
+def test_terraform_init_rejects_a_module_without_its_provider_source(terraform, tmp_path, provider_mirror):
+    """Not vacuous: a module that does not say where `databricks` comes from makes Terraform look
+    for hashicorp/databricks, which does not exist."""
+    copy = shutil.copytree(terraform, tmp_path / "source")
+    (copy / "modules/grants/versions.tf").unlink()
+
+    result = init(copy, tmp_path, provider_mirror)
+
+    assert result.returncode == 1
+    assert "hashicorp/databricks" in result.stdout + result.stderr
+
+
+def test_every_module_declares_its_provider(terraform):
+    for directory in module_dirs(terraform):
+        settings = parse(directory / "versions.tf")["terraform"][0]
+        providers = {name: spec for entry in settings["required_providers"] for name, spec in entry.items()}
+        assert providers["databricks"]["source"] == "databricks/databricks", directory.name
 
 
 def test_readme_gives_the_order_terraform_then_bundles(terraform):
@@ -232,28 +280,24 @@ def test_readme_gives_the_order_terraform_then_bundles(terraform):
     assert "backend.tf" in section
 
 
-def applies(job) -> bool:
-    """Whether the job's `terraform apply` step runs: its condition after template expansion."""
-    (step,) = [step for step in job.steps if "terraform apply" in step.get("script", "")]
-    return {"and(succeeded(), eq('true', 'true'))": True, "and(succeeded(), eq('false', 'true'))": False}[
-        step["condition"]
-    ]
-
-
 def test_ci_checks_plans_and_applies_behind_the_environments(terraform):
+    """Pull requests check format and validity with no identity; each environment's plan and
+    apply run in CD, with its Terraform identity, behind its environment's approvals."""
     project, answers = terraform.parent, answers_of(terraform)
     slug, environments = answers["project_slug"], answers["environments"]
     if "azure_devops" in answers["ci"]:
         jobs = {job.name: job for job in ci_files.ado_jobs(project)}
-        checks = "\n".join(ci_files.scripts([jobs["terraform.terraform_checks"]]))
-        assert all(step in checks for step in ("terraform fmt -check", "terraform validate"))
+        checks = jobs["terraform.terraform_checks"]
+        assert all(step in "\n".join(ci_files.scripts([checks])) for step in ("terraform fmt -check", "validate"))
+        assert checks.groups == [] and checks.on_pull_request
+        assert [job.name for job in jobs.values() if job.on_pull_request and "terraform plan" in str(job.steps)] == []
         for env in environments:
-            plan = jobs[f"terraform.terraform_plan_{env}"]
             stage = f"terraform_{env}" if env == environments[0] else f"deploy_{env}"
             apply = jobs[f"{stage}.terraform"]
-            assert f"-var-file=environments/{env}.tfvars" in "\n".join(ci_files.scripts([plan]))
-            assert applies(plan) is False and applies(apply) is True
+            script = "\n".join(ci_files.scripts([apply]))
+            assert script.index(f"-var-file=environments/{env}.tfvars") < script.index("terraform apply")
             assert apply.environment == f"{slug}-{env}" and apply.groups == [f"{slug}-terraform-{env}"]
+            assert not apply.on_pull_request
         cd = ci_files.load(project / ci_files.ADO / "cd.yml")
         for stage in cd["stages"][1:]:
             assert [job.get("dependsOn") for job in stage["jobs"]] == [None, "terraform"]  # apply, then deploy
