@@ -4,7 +4,8 @@ local`, then `TEST_SPARK=serverless uv run pytest`).
 
 Under Databricks Connect some tests cannot run: `pyspark.pipelines` exists only in Apache Spark
 (Databricks Connect refuses it outside a pipeline), and a remote session cannot read this
-machine's files. Those tests skip, saying why.
+machine's files. Those tests skip, saying why: a test marked `@pytest.mark.local_spark("why")`,
+or a whole module that calls `skip_module_unless_local("why")` before its imports.
 """
 
 import os
@@ -24,7 +25,3 @@ def skip_module_unless_local(why: str) -> None:
     """Skip the calling test module under Databricks Connect, before it imports what it cannot."""
     if SERVERLESS:
         pytest.skip(LOCAL_ONLY.format(why=why), allow_module_level=True)
-
-
-def local_only(why: str) -> pytest.MarkDecorator:
-    return pytest.mark.skipif(SERVERLESS, reason=LOCAL_ONLY.format(why=why))

@@ -43,6 +43,19 @@ def _serverless_session() -> SparkSession:
     pytest.fail(f"{SERVERLESS_NEEDS}. Databricks Connect said: {cause}", pytrace=False)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "local_spark(why): needs Apache Spark in this process (tests/backend.py)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if backend.SERVERLESS:
+        for item in items:
+            if marker := item.get_closest_marker("local_spark"):
+                item.add_marker(pytest.mark.skip(reason=backend.LOCAL_ONLY.format(why=marker.args[0])))
+
+
 @pytest.fixture(scope="session")
 def spark() -> SparkSession:
     session = _serverless_session() if backend.SERVERLESS else _local_session()
