@@ -180,15 +180,9 @@ def test_adding_and_removing_a_pipeline_through_update(tmp_path):
     assert bundle_problems(project) == {}
 
 
-def test_every_release_has_a_changelog_entry_and_projects_record_their_version(tmp_path):
-    changelog = (TEMPLATE / "CHANGELOG.md").read_text()
-    entries = re.split(r"^## ", changelog, flags=re.MULTILINE)[1:]
-    tags = git(TEMPLATE, "tag", "--list", "v*").split()
+def test_projects_record_the_version_they_were_made_with(tmp_path):
     project = generate(tmp_path / "project", {}, OLD)
 
-    assert entries[0].startswith("Unreleased") and "migration:" in entries[0]
-    assert all(re.match(r"\d+\.\d+\.\d+ \(\d{4}-\d{2}-\d{2}\)", entry) for entry in entries[1:])
-    assert {f"v{entry.split()[0]}" for entry in entries[1:]} >= set(tags)
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"]
     assert recorded == git(TEMPLATE, "describe", "--tags", "--always", OLD).strip()
 
