@@ -519,3 +519,17 @@ def test_unit_tests_run_on_the_spark_the_answer_chose(ci_project):
 
 def test_serverless_answer_is_covered():
     assert {load_answers(name).get("ci_unit_tests", "local") for name in WITH_CI} == {"local", "serverless"}
+
+
+def ado_pipelines_to_create(project: Path) -> set[str]:
+    step = (project / "README.md").read_text().split("1. Create the pipelines", 1)[1].split("\n2. ", 1)[0]
+    return set(re.findall(r"`\.azuredevops/pipelines/(\w+)\.yml` named", step))
+
+
+def test_readme_says_to_create_every_rendered_pipeline(ado_project, tmp_path):
+    """Every pipeline file is in step 1, also where CD has only Terraform to do ([dev])."""
+    single = render(tmp_path / "single", {"environments": ["dev"], "terraform": True})
+    for project in (ado_project, single):
+        rendered = {path.stem for path in (project / ci_files.ADO).glob("*.yml")}
+        assert ado_pipelines_to_create(project) == rendered
+    assert (single / ci_files.ADO / "cd.yml").is_file()

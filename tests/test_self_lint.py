@@ -1,9 +1,12 @@
 """The template repository's own Python passes the same linters it asks of generated projects."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import TEMPLATE
 
@@ -11,7 +14,7 @@ from .conftest import TEMPLATE
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
 def test_ruff(command):
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *command, "--no-cache", "tests", "benchmarks", "hooks", "docs"],
+        [sys.executable, "-m", "ruff", *command, "--no-cache", "tests", "benchmarks", "hooks", "docs", "scripts"],
         check=False,
         cwd=TEMPLATE,
         capture_output=True,
@@ -39,3 +42,39 @@ def test_template_ci_workflow_matches_the_schema():
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_template_ci_workflow_passes_actionlint():
+    actionlint = Path(sys.executable).parent / "actionlint"
+    env = {**os.environ, "PATH": f"{actionlint.parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        [str(actionlint), "-no-color", ".github/workflows/ci.yml"],
+        check=False,
+        cwd=TEMPLATE,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_template_ci_pins_the_releases_the_projects_pin():
+    """One release of uv, the Databricks CLI and Terraform: the template's CI (its workflow and
+    .ci/run) installs the ones includes/versions.yml gives the rendered projects."""
+    versions = {
+        name: spec["default"] for name, spec in yaml.safe_load((TEMPLATE / "includes/versions.yml").read_text()).items()
+    }
+    workflow = yaml.safe_load((TEMPLATE / ".github/workflows/ci.yml").read_text())
+    ci_run = (TEMPLATE / ".ci/run").read_text()
+
+    assert workflow["env"] == {
+        "UV_VERSION": versions["uv_version"],
+        "DATABRICKS_CLI_VERSION": versions["databricks_cli_version"],
+        "TERRAFORM_VERSION": versions["terraform_version"],
+    }
+    assert (
+        f"databricks/setup-cli@v{versions['databricks_cli_version']}"
+        in (TEMPLATE / ".github/workflows/ci.yml").read_text()
+    )
+    assert f'"uv=={versions["uv_version"]}"' in ci_run

@@ -1,17 +1,19 @@
-"""Spark for the tests: a small local session by default, Databricks Connect when asked.
-
-TEST_SPARK=local (default): Apache Spark in this process, tuned for small data.
-TEST_SPARK=serverless: Databricks Connect on serverless compute (`uv sync --group dbconnect
---no-group local`, and a workspace profile or DATABRICKS_* variables for authentication).
+"""Spark for the tests: a small local session by default, Databricks Connect when asked
+(TEST_SPARK, see tests/backend.py).
 """
 
-import os
 import tempfile
 
 import pytest
 from pyspark.sql import SparkSession
 
-BACKENDS = ("local", "serverless")
+from tests import backend
+
+SERVERLESS_NEEDS = (
+    "TEST_SPARK=serverless needs a Databricks workspace: set DATABRICKS_HOST and credentials "
+    "(DATABRICKS_CLIENT_ID with DATABRICKS_CLIENT_SECRET or a federated token, DATABRICKS_TOKEN, or "
+    "DATABRICKS_CONFIG_PROFILE after `databricks auth login`)"
+)
 
 
 def _local_session() -> SparkSession:
@@ -34,15 +36,29 @@ def _local_session() -> SparkSession:
 def _serverless_session() -> SparkSession:
     from databricks.connect import DatabricksSession
 
-    return DatabricksSession.builder.serverless().getOrCreate()
+    try:
+        return DatabricksSession.builder.serverless().getOrCreate()
+    except ValueError as error:  # the SDK's "cannot configure default credentials" and kin
+        cause = error
+    pytest.fail(f"{SERVERLESS_NEEDS}. Databricks Connect said: {cause}", pytrace=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "local_spark(why): needs Apache Spark in this process (tests/backend.py)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if backend.SERVERLESS:
+        for item in items:
+            if marker := item.get_closest_marker("local_spark"):
+                item.add_marker(pytest.mark.skip(reason=backend.LOCAL_ONLY.format(why=marker.args[0])))
 
 
 @pytest.fixture(scope="session")
 def spark() -> SparkSession:
-    backend = os.environ.get("TEST_SPARK", "local")
-    if backend not in BACKENDS:
-        raise pytest.UsageError(f"TEST_SPARK must be one of {BACKENDS}, got {backend!r}")
-    session = _local_session() if backend == "local" else _serverless_session()
+    session = _serverless_session() if backend.SERVERLESS else _local_session()
     yield session
-    if backend == "local":
+    if not backend.SERVERLESS:
         session.stop()

@@ -11,10 +11,14 @@ import subprocess
 import pyarrow.parquet as pq
 import pytest
 
-from lakeflow_tools.local_pipeline import runner
-from lakeflow_tools.project import Project
+from tests import backend
 
-from . import expected
+backend.skip_module_unless_local("runs pipelines with spark-pipelines")
+
+from lakeflow_tools.local_pipeline import runner  # noqa: E402
+from lakeflow_tools.project import Project  # noqa: E402
+
+from . import expected  # noqa: E402
 
 pytestmark = pytest.mark.local_run
 

@@ -2,13 +2,15 @@
 
 Transformations import this module instead of ``pyspark.pipelines`` so that the same files run on
 Databricks and on Apache Spark (>= 4.1, ``spark-pipelines``). Databricks' ``pyspark.pipelines``
-has expectations and is re-exported as it is; Apache Spark's has none, so the local ones from
-``expectations.py`` stand in, with the same names and arguments.
+has expectations and they are re-exported as they are; Apache Spark's has none, so elsewhere the
+local ones from ``expectations.py`` stand in, with the same names and arguments.
 
 Portable subset: ``table`` for streaming queries only, ``materialized_view`` for batch,
 ``temporary_view``, ``create_streaming_table`` and one ``append_flow`` per target table;
 unqualified dataset names; ``spark.read.table`` / ``spark.readStream.table``.
 """
+
+import os
 
 from pyspark import pipelines as _native
 from pyspark.pipelines import (
@@ -21,10 +23,28 @@ from pyspark.pipelines import (
 
 from . import expectations as _local
 
-NATIVE_EXPECTATIONS = hasattr(_native, "expect")
-"""True on Databricks, where the platform enforces and reports expectations itself."""
+EXPECTATIONS = (
+    "expect",
+    "expect_or_drop",
+    "expect_or_fail",
+    "expect_all",
+    "expect_all_or_drop",
+    "expect_all_or_fail",
+)
 
-_source = _native if NATIVE_EXPECTATIONS else _local
+ON_DATABRICKS = "DATABRICKS_RUNTIME_VERSION" in os.environ
+"""True in a Databricks runtime (every pipeline update sets DATABRICKS_RUNTIME_VERSION), where the
+platform enforces and reports expectations itself. Decided by the runtime, not by what
+``pyspark.pipelines`` happens to offer: a runtime without the expectations stops here, loudly,
+rather than run every dataset unchecked."""
+
+if ON_DATABRICKS and (missing := [name for name in EXPECTATIONS if not hasattr(_native, name)]):
+    raise ImportError(
+        f"pyspark.pipelines of Databricks runtime {os.environ['DATABRICKS_RUNTIME_VERSION']} has no "
+        f"{', '.join(missing)}: refusing to define datasets whose expectations would not be enforced"
+    )
+
+_source = _native if ON_DATABRICKS else _local
 expect = _source.expect
 expect_or_drop = _source.expect_or_drop
 expect_or_fail = _source.expect_or_fail
@@ -33,7 +53,8 @@ expect_all_or_drop = _source.expect_all_or_drop
 expect_all_or_fail = _source.expect_all_or_fail
 
 __all__ = [
-    "NATIVE_EXPECTATIONS",
+    "EXPECTATIONS",
+    "ON_DATABRICKS",
     "append_flow",
     "create_streaming_table",
     "expect",

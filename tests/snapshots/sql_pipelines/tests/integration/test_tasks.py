@@ -14,6 +14,7 @@ from . import tasks
 
 PROJECT = Project.find()
 PIPELINES = list(PROJECT.pipelines())
+READS_LOCAL_FILES = pytest.mark.local_spark("reads the sample files from this machine's disk")
 
 
 def gold_from_logic(spark, name):
@@ -41,6 +42,7 @@ def test_setup_replaces_the_landing_files(tmp_path):
     assert names, "no sample files"
 
 
+@READS_LOCAL_FILES
 @pytest.mark.parametrize("name", PIPELINES)
 def test_validate_accepts_the_pipeline_result(spark, name):
     gold_from_logic(spark, name).createOrReplaceTempView(f"{name}_gold")
@@ -48,6 +50,7 @@ def test_validate_accepts_the_pipeline_result(spark, name):
     tasks.validate(spark, f"{name}_gold", expected.gold(PROJECT.sample_data(name)))
 
 
+@READS_LOCAL_FILES
 @pytest.mark.parametrize("name", PIPELINES)
 def test_validate_raises_on_a_wrong_result(spark, name):
     wrong = gold_from_logic(spark, name).withColumn("record_count", F.col("record_count") + 1)

@@ -5,8 +5,12 @@ import importlib
 
 import pytest
 
-from lakeflow_tools import graph
-from lakeflow_tools.project import Project
+from tests import backend
+
+backend.skip_module_unless_local("reads the graph with pyspark.pipelines")
+
+from lakeflow_tools import graph  # noqa: E402
+from lakeflow_tools.project import Project  # noqa: E402
 
 PROJECT = Project.find()
 PIPELINES = PROJECT.pipelines()

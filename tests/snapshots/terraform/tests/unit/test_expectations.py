@@ -1,5 +1,7 @@
 """The local expectations stand in for Databricks' on Apache Spark: same names, same effect."""
 
+import importlib
+
 import pytest
 from pyspark.errors import PySparkException
 
@@ -60,3 +62,25 @@ def test_rules_are_recorded_innermost_first():
         ("c", "drop"),
         ("a", "warn"),
     ]
+
+
+@pytest.mark.local_spark("imports pyspark.pipelines")
+def test_the_pipeline_api_takes_local_expectations_off_databricks(monkeypatch):
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
+    dp = importlib.reload(importlib.import_module("lakeflow_project.pipelines"))
+
+    assert not dp.ON_DATABRICKS
+    assert all(getattr(dp, name) is getattr(ex, name) for name in dp.EXPECTATIONS)
+
+
+@pytest.mark.local_spark("imports pyspark.pipelines")
+def test_the_pipeline_api_refuses_a_databricks_runtime_without_expectations(monkeypatch):
+    """Apache Spark's pyspark.pipelines has no expectations: posing as a Databricks runtime, the
+    module must stop rather than define datasets whose rules nobody enforces."""
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "client.5.1")
+    try:
+        with pytest.raises(ImportError, match="has no expect, expect_or_drop"):
+            importlib.reload(importlib.import_module("lakeflow_project.pipelines"))
+    finally:
+        monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION")
+        importlib.reload(importlib.import_module("lakeflow_project.pipelines"))
