@@ -59,8 +59,6 @@ def expected_files(answers: dict) -> set[str]:
             "tests/integration/__init__.py",
             "tests/integration/tasks.py",
             "tests/integration/test_tasks.py",
-            "tests/tools/__init__.py",
-            "tests/tools/test_integration_tests.py",
             "tools/src/lakeflow_tools/integration_tests.py",
             *(f"resources/{name}.integration_test.job.yml" for name in answers["pipelines"]),
         }

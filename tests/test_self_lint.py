@@ -14,7 +14,19 @@ from .conftest import TEMPLATE
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
 def test_ruff(command):
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *command, "--no-cache", "tests", "benchmarks", "hooks", "docs", "scripts"],
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            *command,
+            "--no-cache",
+            "tests",
+            "benchmarks",
+            "hooks",
+            "docs",
+            "scripts",
+            "tools",
+        ],
         check=False,
         cwd=TEMPLATE,
         capture_output=True,

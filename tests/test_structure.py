@@ -20,7 +20,9 @@ DERIVED = {
 
 
 def template_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "template", "includes"], cwd=TEMPLATE, capture_output=True, text=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "template", "includes"], cwd=TEMPLATE, capture_output=True, text=True, check=True
+    )
     return [name for name in listed.stdout.splitlines() if (TEMPLATE / name).is_file()]
 
 

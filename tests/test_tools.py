@@ -1,0 +1,54 @@
+"""The project tooling is one package, tools/ at the top of this repository: every rendered
+project gets a copy of its modules, byte for byte, and it pins the releases projects pin."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+import yaml
+
+from .conftest import TEMPLATE
+
+PACKAGE = TEMPLATE / "tools/src/lakeflow_tools"
+DERIVED = yaml.safe_load((TEMPLATE / "includes/derived.yml").read_text())
+VERSIONS = {
+    name: spec["default"] for name, spec in yaml.safe_load((TEMPLATE / "includes/versions.yml").read_text()).items()
+}
+
+
+def modules(folder) -> list[str]:
+    return sorted(path.name for path in folder.glob("*.py"))
+
+
+def test_the_vendored_module_lists_name_every_module():
+    assert DERIVED["tools_modules"]["default"] == modules(PACKAGE)
+    assert DERIVED["tools_local_pipeline_modules"]["default"] == modules(PACKAGE / "local_pipeline")
+    assert sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__") == ["local_pipeline"]
+
+
+def test_every_project_gets_the_package_byte_for_byte(project, answers):
+    vendored = project / "tools/src/lakeflow_tools"
+    expected = {path.relative_to(PACKAGE) for path in PACKAGE.rglob("*.py")}
+    if not answers["integration_tests"]:
+        expected.remove(PACKAGE.joinpath("integration_tests.py").relative_to(PACKAGE))
+
+    assert {path.relative_to(vendored) for path in vendored.rglob("*.py")} == expected
+    for relative in expected:
+        assert (vendored / relative).read_bytes() == (PACKAGE / relative).read_bytes(), relative
+
+
+def test_the_sources_hold_no_jinja_syntax():
+    """The modules are rendered through Jinja's include: nothing in them may look like a tag."""
+    assert [p.name for p in PACKAGE.rglob("*.py") if any(m in p.read_text() for m in ("{{", "{%", "{#"))] == []
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    ["databricks_sdk_requirement", "junitparser_requirement", "pyspark_requirement", "pandas_requirement"],
+)
+def test_the_package_pins_what_projects_pin(requirement):
+    settings = tomllib.loads((TEMPLATE / "tools/pyproject.toml").read_text())["project"]
+    declared = settings["dependencies"] + settings["optional-dependencies"]["spark"]
+
+    assert VERSIONS[requirement] in declared

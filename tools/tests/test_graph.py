@@ -1,0 +1,49 @@
+"""A pipeline's graph, read without Spark: datasets, kinds and expectations, Python and SQL."""
+
+import pytest
+
+from lakeflow_tools import graph
+
+
+def test_reads_python_datasets_and_their_expectations(project):
+    datasets = graph.load(project, project.pipeline("orders"))
+
+    assert {name: d.kind for name, d in datasets.items()} == {
+        "orders_bronze": "streaming_table",
+        "orders_silver": "streaming_table",
+        "orders_gold": "materialized_view",
+    }
+    assert [(e.name, e.constraint, e.action) for e in datasets["orders_silver"].expectations] == [
+        ("valid_id", "order_id IS NOT NULL", "drop"),
+        ("known_time", "event_time IS NOT NULL", "fail"),
+    ]
+    assert datasets["orders_gold"].expectations == []
+
+
+def test_reads_sql_datasets_and_their_constraints(project):
+    datasets = graph.load(project, project.pipeline("refunds"))
+
+    assert datasets["refunds_gold"].kind == "materialized_view"
+    assert [(e.name, e.action) for e in datasets["refunds_gold"].expectations] == [
+        ("positive_amount", "drop"),
+        ("has_day", "fail"),
+        ("small", "warn"),
+    ]
+
+
+def test_a_sql_file_outside_the_subset_is_named_with_its_path(project):
+    path = project.root / "src/demo/refunds/transformations/refunds_gold.sql"
+    path.write_text("SELECT 1;\n")
+
+    with pytest.raises(ValueError, match=r"refunds_gold\.sql: not a dataset statement"):
+        graph.load(project, project.pipeline("refunds"))
+
+
+def test_query_functions_are_not_called(project):
+    """Reading the graph needs no session: a query that would fail if called is fine."""
+    path = project.root / "src/demo/orders/transformations/orders_bronze.py"
+    path.write_text(
+        path.read_text().replace("return spark", "raise RuntimeError('called')\n    return spark")
+    )
+
+    assert "orders_bronze" in graph.load(project, project.pipeline("orders"))

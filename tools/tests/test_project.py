@@ -1,0 +1,47 @@
+"""The project as the bundle describes it: pipelines, their files and configuration."""
+
+import pytest
+
+from lakeflow_tools.project import Project, ProjectError
+
+
+def test_finds_the_project_from_a_folder_inside_it(project):
+    assert Project.find(project.root / "src" / "demo").root == project.root
+
+
+def test_outside_a_project_it_says_where_it_looked(tmp_path):
+    with pytest.raises(ProjectError, match=r"no databricks.yml in .* or above"):
+        Project.find(tmp_path)
+
+
+def test_pipelines_in_the_order_of_their_files(project):
+    pipelines = project.pipelines()
+
+    assert list(pipelines) == ["orders", "refunds"]
+    assert pipelines["orders"].libraries == ("src/demo/orders/transformations/**",)
+    assert project.package == "demo"
+
+
+def test_source_files_follow_the_libraries_globs(project):
+    names = [path.name for path in project.source_files(project.pipeline("orders"))]
+
+    assert names == ["orders_bronze.py", "orders_silver.py"]
+
+
+def test_configuration_resolves_bundle_variables(project):
+    resolved = project.pipeline("orders").resolve({"landing_root": "/tmp/landing"})
+
+    assert resolved == {"demo.landing_path": "/tmp/landing/orders", "demo.landing_reader": "autoloader"}
+    assert project.local_configuration == {"demo.landing_reader": "files"}
+
+
+def test_a_variable_without_a_local_value_is_named(project):
+    with pytest.raises(ProjectError, match=r"pipeline refunds: no local value for \$\{var.catalog\}"):
+        project.pipeline("refunds").resolve({"landing_root": "/tmp"})
+
+
+def test_an_unknown_pipeline_lists_the_known_ones(project):
+    with pytest.raises(
+        ProjectError, match=r"no pipeline 'order'; the bundle defines \['orders', 'refunds'\]"
+    ):
+        project.pipeline("order")
