@@ -533,3 +533,31 @@ def test_readme_says_to_create_every_rendered_pipeline(ado_project, tmp_path):
         rendered = {path.stem for path in (project / ci_files.ADO).glob("*.yml")}
         assert ado_pipelines_to_create(project) == rendered
     assert (single / ci_files.ADO / "cd.yml").is_file()
+
+
+# What CI files must leave to `integration-tests`: bundle commands on the test copies, and the
+# clean-up of their schemas.
+DEPLOY_LOGIC = re.compile(
+    r"databricks bundle (?:deploy|run|destroy)[^\n]*(?:--target|-t)[ =]ci\b|drop-schema|test_run_id="
+)
+
+
+def test_every_ci_system_calls_the_one_integration_test_command(ci_project):
+    """The deploy, dry run, test run and clean-up of the test copy are `integration-tests`
+    subcommands; the CI files only call them, in order, and carry none of their logic."""
+    project, answers = ci_project, recorded(ci_project)
+    jobs = all_jobs(project, answers)
+    carried = [match.group(0) for script in ci_files.scripts(jobs) for match in DEPLOY_LOGIC.finditer(script)]
+
+    assert carried == []
+    if answers["integration_tests"]:
+        for job in jobs:
+            if job.name.endswith("integration_tests"):
+                calls = re.findall(r"integration-tests (\S+) --test-run-id", "\n".join(ci_files.scripts([job])))
+                assert calls == ["deploy", "dry-run", "run", "destroy"], job.name
+
+
+def test_the_deploy_logic_check_finds_bundle_commands_on_the_copy():
+    old_step = 'databricks bundle deploy --target ci --var test_run_id="$TEST_RUN_ID"\nuv run x drop-schema "$S"'
+
+    assert DEPLOY_LOGIC.findall(old_step) == ["databricks bundle deploy --target ci", "test_run_id=", "drop-schema"]
