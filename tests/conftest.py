@@ -1,7 +1,11 @@
-"""Shared fixtures: the template, its canonical answer sets, and their renders (one per session)."""
+"""Shared helpers and fixtures: the template and its questions, its canonical answer sets and their
+renders (one per session), and the one way every tier copies, reads and commits a tree."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +21,9 @@ LOCAL_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def copier_settings() -> dict:
-    """copier.yml's first document: the settings and the questions (the versions come after)."""
-    return yaml.safe_load((TEMPLATE / "copier.yml").read_text().split("\n---")[0])
+    """copier.yml's first document: the settings and the questions (versions and derived values
+    are documents of their own, after it)."""
+    return next(yaml.safe_load_all((TEMPLATE / "copier.yml").read_text()))
 
 
 def questions() -> dict[str, dict]:
@@ -29,17 +34,49 @@ def load_answers(name: str) -> dict:
     return yaml.safe_load((ANSWERS / f"{name}.yml").read_text()) or {}
 
 
-def render(destination: Path, answers: dict) -> Path:
-    """Render the template's working tree as `copier copy --defaults` would."""
-    run_copy(
-        str(TEMPLATE),
-        str(destination),
-        data=answers,
-        defaults=True,
-        vcs_ref="HEAD",
-        quiet=True,
+def copy(destination: Path, answers: dict | None = None, *, source: Path = TEMPLATE, vcs_ref: str = "HEAD", **kwargs):
+    """`copier copy --defaults` of the template (its working tree at HEAD, by default); returns
+    Copier's worker, whose answers tests can read."""
+    return run_copy(
+        str(source), str(destination), data=answers or {}, defaults=True, vcs_ref=vcs_ref, quiet=True, **kwargs
     )
+
+
+def render(destination: Path, answers: dict | None = None, **kwargs) -> Path:
+    copy(destination, answers, **kwargs)
     return destination
+
+
+# Lines of .copier-answers.yml that change with every checkout and commit, not with the template.
+VOLATILE = re.compile(r"^(_commit|_src_path): .*\n", re.MULTILINE)
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file of a rendered tree (.git aside) by relative path, as text, the answers file
+    without its volatile lines."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and ".git" not in path.relative_to(root).parts:
+            text = path.read_text()
+            found[path.relative_to(root).as_posix()] = (
+                VOLATILE.sub("", text) if path.name == ".copier-answers.yml" else text
+            )
+    return found
+
+
+# Who commits and tags in the tests, whatever the machine's git configuration.
+GIT_IDENTITY = {
+    f"GIT_{role}_{field}": value
+    for role in ("AUTHOR", "COMMITTER")
+    for field, value in (("NAME", "Team"), ("EMAIL", "team@example.com"))
+}
+
+
+def git(root: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=root, env={**os.environ, **GIT_IDENTITY}, capture_output=True, text=True, check=True
+    )
+    return result.stdout
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Golden snapshots: the full rendered trees of a few canonical answer sets, kept under
+"""Golden snapshots: the full rendered tree of the canonical answer set, kept under
 tests/snapshots/<answer set>/ so that a reviewer sees every change a template edit makes to real
 projects. Regenerate them after an intended change with:
 
@@ -8,30 +8,15 @@ projects. Regenerate them after an intended change with:
 from __future__ import annotations
 
 import difflib
-import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from .conftest import load_answers, render
+from .conftest import load_answers, render, tree
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-CANONICAL = ["default", "sql_pipelines", "terraform"]
-# What changes with every commit or checkout, not with the template: where and from which commit
-# the project was rendered.
-VOLATILE = re.compile(r"^(_commit|_src_path): .*\n", re.MULTILINE)
-
-
-def files(root: Path) -> dict[str, str]:
-    found = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and ".git" not in path.relative_to(root).parts:
-            text = path.read_text()
-            found[path.relative_to(root).as_posix()] = (
-                VOLATILE.sub("", text) if path.name == ".copier-answers.yml" else text
-            )
-    return found
+CANONICAL = ["default"]
 
 
 def differences(expected: dict[str, str], actual: dict[str, str]) -> str:
@@ -51,7 +36,7 @@ def differences(expected: dict[str, str], actual: dict[str, str]) -> str:
 def write(answer_set: str, rendered: Path) -> None:
     target = SNAPSHOTS / answer_set
     shutil.rmtree(target, ignore_errors=True)
-    for name, text in files(rendered).items():
+    for name, text in tree(rendered).items():
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         (target / name).write_text(text)
 

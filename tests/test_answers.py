@@ -7,9 +7,9 @@ import re
 
 import pytest
 import yaml
-from copier import run_copy
 
-from .conftest import TEMPLATE, questions
+from .conftest import copy as copier_copy
+from .conftest import questions
 
 ENVS = ["dev", "staging", "prod"]
 UUID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
@@ -76,9 +76,7 @@ BAD = [
 
 
 def copy(tmp_path, answers: dict, **kwargs):
-    return run_copy(
-        str(TEMPLATE), str(tmp_path / "project"), data=answers, defaults=True, vcs_ref="HEAD", quiet=True, **kwargs
-    )
+    return copier_copy(tmp_path / "project", answers, **kwargs)
 
 
 @pytest.mark.parametrize(("question", "value"), GOOD)

@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from copier import run_copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yamllint import linter
 from yamllint.config import YamlLintConfig
 
 from . import bundle_schema
-from .conftest import TEMPLATE
+from .conftest import TEMPLATE, copy
 from .test_render import JINJA_LEFTOVER
 
 NAME = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True).filter(lambda n: not keyword.iskeyword(n))
@@ -48,10 +47,6 @@ VALID = st.fixed_dictionaries(
 )
 EXAMPLES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 YAMLLINT = YamlLintConfig(file=str(TEMPLATE / "template" / ".yamllint.yaml"))
-
-
-def copy(destination: Path, answers: dict, **kwargs):
-    return run_copy(str(TEMPLATE), str(destination), data=answers, defaults=True, vcs_ref="HEAD", quiet=True, **kwargs)
 
 
 def lint_problems(project: Path) -> list[str]:

@@ -12,27 +12,14 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import TEMPLATE, copier_settings
+from .conftest import GIT_IDENTITY, TEMPLATE, copier_settings, git
 
 VERSIONS = yaml.safe_load((TEMPLATE / "includes/versions.yml").read_text())
 
 
-# Who commits and tags in these tests, whatever the machine's git configuration.
-IDENTITY = {
-    f"GIT_{role}_{field}": value
-    for role in ("AUTHOR", "COMMITTER")
-    for field, value in (("NAME", "Dev"), ("EMAIL", "dev@example.com"))
-}
-
-
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, **IDENTITY}
-    return subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True).stdout
-
-
 def bash(command: str, cwd: Path) -> subprocess.CompletedProcess:
     """A command as a user types it, in a shell outside this repository's virtual environment."""
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}} | IDENTITY
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}} | GIT_IDENTITY
     return subprocess.run(
         ["bash", "-c", command],
         check=False,

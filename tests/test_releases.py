@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEMPLATE
-from .test_readme import IDENTITY, git
+from .conftest import GIT_IDENTITY, TEMPLATE, git
 
 SCRIPT = TEMPLATE / "scripts/tag_releases.py"
 
@@ -24,7 +23,7 @@ def tag_releases(root: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(root / "scripts/tag_releases.py")],
         cwd=root,
-        env={"PATH": "/usr/bin:/bin", **IDENTITY},
+        env={"PATH": "/usr/bin:/bin", **GIT_IDENTITY},
         capture_output=True,
         text=True,
         check=False,

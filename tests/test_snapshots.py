@@ -3,19 +3,16 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
-from copier import run_copy
 
 from . import snapshots
-from .conftest import TEMPLATE, load_answers
+from .conftest import TEMPLATE, git, load_answers, render, tree
 
 
 @pytest.mark.parametrize("answer_set", snapshots.CANONICAL)
 def test_render_matches_the_snapshot(rendered, answer_set):
-    expected = snapshots.files(snapshots.SNAPSHOTS / answer_set)
-    actual = snapshots.files(rendered(answer_set))
+    expected = tree(snapshots.SNAPSHOTS / answer_set)
+    actual = tree(rendered(answer_set))
 
     assert expected, "no snapshot: run `uv run python -m tests.snapshots`"
     diff = snapshots.differences(expected, actual)
@@ -26,12 +23,11 @@ def test_one_changed_template_line_fails_with_a_readable_diff(tmp_path):
     """A copy of this template with one line of one file changed renders a tree whose diff
     against the snapshot names that file and shows that line."""
     source = tmp_path / "template"
-    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(source)], check=True)
+    git(tmp_path, "clone", "--quiet", str(TEMPLATE), str(source))
     gitignore = source / "template" / ".gitignore"
     gitignore.write_text(gitignore.read_text().replace("derby.log", "derby.log\n*.tmp", 1))
-    project = tmp_path / "project"
-    run_copy(str(source), str(project), data=load_answers("default"), defaults=True, vcs_ref="HEAD", quiet=True)
-    diff = snapshots.differences(snapshots.files(snapshots.SNAPSHOTS / "default"), snapshots.files(project))
+    project = render(tmp_path / "project", load_answers("default"), source=source)
+    diff = snapshots.differences(tree(snapshots.SNAPSHOTS / "default"), tree(project))
 
     assert "--- snapshot/.gitignore" in diff
     assert "+*.tmp" in diff

@@ -9,33 +9,21 @@ from HEAD can only be updated when HEAD is a real commit: run these on a clean t
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from copier import run_copy, run_update
+from copier import run_update
 from copier.errors import UnsafeTemplateError
 
 from . import bundle_schema
-from .conftest import TEMPLATE, load_answers, render
+from .conftest import TEMPLATE, git, load_answers, render, tree
 
 # The first complete version of the template (foundation, local runs, integration tests): the
 # oldest a project can have been made with. Tagged v0.1.0 where tags are cloned.
 OLD = "9270273"
 MARKERS = re.compile(r"^(<<<<<<<|>>>>>>>) ", re.MULTILINE)
-
-
-def git(project: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-c", "user.name=Team", "-c", "user.email=team@example.com", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
 
 
 def commit_all(project: Path, message: str) -> None:
@@ -44,7 +32,7 @@ def commit_all(project: Path, message: str) -> None:
 
 
 def generate(destination: Path, answers: dict, vcs_ref: str) -> Path:
-    run_copy(str(TEMPLATE), str(destination), data=answers, defaults=True, vcs_ref=vcs_ref, quiet=True)
+    render(destination, answers, vcs_ref=vcs_ref)
     git(destination, "init", "-q")
     commit_all(destination, "Generated")
     return destination
@@ -84,16 +72,6 @@ def team_edits(answers: dict) -> dict[str, Edit]:
         "Team notes: deploys on Tuesdays.": append("README.md", "\nTeam notes: deploys on Tuesdays."),
         "# Owned by the data platform team.": append("databricks.yml", "# Owned by the data platform team."),
     }
-
-
-def tree(root: Path) -> dict[str, str]:
-    files = {
-        path.relative_to(root).as_posix(): path.read_text(errors="replace")
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(root).parts
-    }
-    files[".copier-answers.yml"] = re.sub(r"_commit: .*\n", "", files[".copier-answers.yml"])
-    return files
 
 
 def assert_clean_merge(project: Path) -> None:
@@ -192,7 +170,7 @@ def test_a_release_that_moves_a_file_keeps_the_teams_edits_in_it(tmp_path):
     hooks/move_files.py as its migration. A project updated across it keeps its edit in the
     renamed file; without --trust the update refuses and changes nothing."""
     source = tmp_path / "template"
-    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(source)], check=True)
+    git(tmp_path, "clone", "--quiet", str(TEMPLATE), str(source))
     git(source, "tag", "v90.0.0")
     old, new = "tests/pipelines/expected.py", "tests/pipelines/gold_expected.py"
     git(source, "mv", f"template/{old}", f"template/{new}")
@@ -207,8 +185,7 @@ def test_a_release_that_moves_a_file_keeps_the_teams_edits_in_it(tmp_path):
     commit_all(source, "Move expected.py")
     git(source, "tag", "v90.1.0")
 
-    project = tmp_path / "project"
-    run_copy(str(source), str(project), defaults=True, vcs_ref="v90.0.0", quiet=True)
+    project = render(tmp_path / "project", source=source, vcs_ref="v90.0.0")
     git(project, "init", "-q")
     commit_all(project, "Generated")
     (project / old).write_text((project / old).read_text() + "# Checked by the team.\n")

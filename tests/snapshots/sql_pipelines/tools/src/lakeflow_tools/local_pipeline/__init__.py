@@ -1,1 +1,0 @@
-"""`local-pipeline`: run the project's pipelines on Apache Spark, offline."""

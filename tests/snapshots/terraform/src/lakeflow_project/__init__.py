@@ -1,1 +1,0 @@
-"""Lakeflow Spark Declarative Pipelines for Lakeflow Project"""

@@ -1,1 +1,0 @@
-"""The orders pipeline: logic in logic.py, dataset declarations in transformations/."""

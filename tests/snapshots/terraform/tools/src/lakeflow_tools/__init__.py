@@ -1,1 +1,0 @@
-"""Development and CI tooling of this project (not deployed to Databricks)."""
