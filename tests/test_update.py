@@ -143,7 +143,6 @@ def test_adding_and_removing_a_pipeline_through_update(tmp_path):
         "tests/unit/test_customers_logic.py",
         "tests/data/customers/landing/customers-0001.json",
     } <= added
-    assert "customers" in (project / ".azuredevops/pipelines/ci.yml").read_text()
     assert "customers" in (project / "resources/integration_tests.job.yml").read_text()
     assert "Team notes: orders first." in readme.read_text()
     assert bundle_problems(project) == {}
