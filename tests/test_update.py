@@ -202,3 +202,25 @@ def test_a_release_that_moves_a_file_keeps_the_teams_edits_in_it(tmp_path):
     assert not (project / old).exists()
     assert (project / new).read_text() == before[old]
     assert not (project / ".git" / "copier-lakeflow-moves").exists()
+
+
+def test_switching_optional_parts_off_and_on_through_update(tmp_path):
+    """The parts includes/excluded.jinja leaves out come and go with their answers: switched off,
+    their files leave the project; switched on again, they come back as they were."""
+    project = generate(tmp_path / "project", {"terraform": True, "ci": ["azure_devops", "github_actions"]}, "HEAD")
+    before = tree(project)
+
+    update(project, terraform=False, ci=["azure_devops"], pipeline_language="sql")
+
+    assert_clean_merge(project)
+    after = tree(project)
+    assert [name for name in after if name.startswith(("terraform/", ".github/"))] == []
+    assert ".azuredevops/pipelines/templates/terraform-steps.yml" not in after
+    assert "src/lakeflow_project/orders/logic.py" not in after
+    assert "src/lakeflow_project/orders/transformations/orders_gold.sql" in after
+    commit_all(project, "Parts off")
+
+    update(project, terraform=True, ci=["azure_devops", "github_actions"], pipeline_language="python")
+
+    assert_clean_merge(project)
+    assert tree(project) == before
