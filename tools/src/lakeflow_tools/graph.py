@@ -27,13 +27,6 @@ KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class Expectation:
-    name: str
-    constraint: str
-    action: str
-
-
 @dataclass
 class Dataset:
     name: str
@@ -42,11 +35,12 @@ class Dataset:
     sql: sql.SqlDataset | None = None  # a SQL file's statement, for datasets declared in SQL
 
     @property
-    def expectations(self) -> list[Expectation]:
+    def expectations(self) -> list[sql.Expectation]:
+        """The dataset's rules, whichever language declared them (one type for both)."""
         if self.sql:
-            return [Expectation(e.name, e.constraint, e.action) for e in self.sql.expectations]
+            return list(self.sql.expectations)
         return [
-            Expectation(e.name, e.constraint, e.action)
+            sql.Expectation(e.name, e.constraint, e.action)
             for flow in self.flows
             for e in getattr(flow.func, "__expectations__", [])
         ]
