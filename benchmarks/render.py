@@ -1,9 +1,10 @@
 """Benchmark: `copier copy --defaults` of this template against an empty template.
 
-Prints the median wall time of each over several runs and their ratio (goal: at most 1.5), and
-with --unit-tests the wall time of a rendered project's `uv run pytest` (goal: at most 25 s).
+Prints the median wall time of each over several runs and their ratio (goal: at most 1.5), with
+--compare REV the same for an earlier commit of this template, in the same run, and with
+--unit-tests the wall time of a rendered project's `uv run pytest` (goal: at most 25 s).
 
-    uv run python benchmarks/render.py [--runs 7] [--unit-tests]
+    uv run python benchmarks/render.py [--runs 7] [--compare REV] [--unit-tests]
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ def git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
-def committed_copy(source: Path, destination: Path) -> Path:
-    """A clean clone of this repository's HEAD, so that both templates are read the same way."""
+def committed_copy(source: Path, destination: Path, revision: str = "HEAD") -> Path:
+    """A clean clone of this repository at a commit, so that every template is read the same way."""
     git("clone", "--quiet", str(source), str(destination), cwd=source.parent)
+    git("checkout", "--quiet", "--detach", revision, cwd=destination)
     return destination
 
 
@@ -52,8 +54,8 @@ def empty_template(destination: Path) -> Path:
 
 def time_copy(template: Path, workdir: Path, runs: int, *extra: str) -> list[float]:
     times = []
-    for run in range(runs):
-        destination = workdir / f"{template.name}-{run}"
+    for _ in range(runs):
+        destination = Path(tempfile.mkdtemp(prefix=f"{template.name}-", dir=workdir)) / "project"
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "copier", "copy", "--defaults", "--quiet", *extra, str(template), str(destination)],
@@ -67,21 +69,28 @@ def time_copy(template: Path, workdir: Path, runs: int, *extra: str) -> list[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--compare", metavar="REV", help="also time this earlier commit of the template")
     parser.add_argument("--unit-tests", action="store_true", help="also time a rendered project's unit tests")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        ours = committed_copy(TEMPLATE, work / "copier-lakeflow")
+        # --vcs-ref=HEAD: the clone's commit, not its newest release tag.
+        templates = {"copier-lakeflow": committed_copy(TEMPLATE, work / "copier-lakeflow")}
+        if args.compare:
+            templates[args.compare] = committed_copy(TEMPLATE, work / "compared", args.compare)
         empty = empty_template(work / "empty")
         time_copy(empty, work, 1)  # warm the file cache and Python's bytecode cache
-        ours_times = time_copy(ours, work, args.runs)
-        empty_times = time_copy(empty, work, args.runs)
-        ours_median, empty_median = statistics.median(ours_times), statistics.median(empty_times)
+        medians = {}
+        for _ in range(args.runs):  # interleaved, so that a busy moment hits every template alike
+            for name, template in {**templates, "empty template": empty}.items():
+                medians.setdefault(name, []).extend(time_copy(template, work, 1, "--vcs-ref=HEAD"))
+        empty_median = statistics.median(medians["empty template"])
         print(f"copier copy --defaults, median of {args.runs}:")
-        print(f"  copier-lakeflow  {ours_median:.3f} s")
-        print(f"  empty template   {empty_median:.3f} s")
-        print(f"  ratio            {ours_median / empty_median:.2f}  (goal <= 1.5)")
+        for name, times in medians.items():
+            median = statistics.median(times)
+            print(f"  {name:<16} {median:.3f} s   ratio {median / empty_median:.2f}  (goal <= 1.5)")
+        ours = templates["copier-lakeflow"]
 
         if args.unit_tests:
             project = work / "unit-test-project"
