@@ -1,7 +1,9 @@
-"""Benchmark: a fresh local run of the default pipeline against a bare one-table
-`spark-pipelines run`, both in a project rendered with the defaults.
+"""Benchmark: local pipeline runs against a bare `spark-pipelines run` of the same spec, side by
+side in one run, in a project rendered with three pipelines.
 
-Prints the median wall time of each and their ratio (goal: at most 1.3).
+Prints the median wall time of each (goals: a cold `local-pipeline run --fresh` at most 1.1x the
+bare run; a warm re-run at most 0.3x; `run --all` for the three pipelines, cold, at most 1.5x one
+cold run).
 
     uv run python benchmarks/local_run.py [--runs 3]
 """
@@ -22,14 +24,7 @@ from copier import run_copy
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
-
-BARE_TABLE = """from pyspark import pipelines as dp
-
-
-@dp.materialized_view
-def numbers():
-    return spark.range(10)
-"""
+PIPELINES = ["orders", "customers", "refunds"]
 
 
 def timed(command: list[str], cwd: Path, env: dict) -> float:
@@ -38,46 +33,65 @@ def timed(command: list[str], cwd: Path, env: dict) -> float:
     return time.perf_counter() - start
 
 
-def bare_pipeline(folder: Path) -> Path:
-    (folder / "transformations").mkdir(parents=True)
-    (folder / "transformations" / "numbers.py").write_text(BARE_TABLE)
-    spec = folder / "spark-pipeline.yml"
-    spec.write_text(
-        f"name: bare\nstorage: {(folder / 'storage').as_uri()}\n"
-        "libraries:\n  - glob:\n      include: transformations/**\n"
-    )
-    return spec
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "CI", "LOCAL_PIPELINES_DIR"}}
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "project"
-        run_copy(str(TEMPLATE), str(project), data={"python_version": PYTHON}, defaults=True, quiet=True)
+        answers = {"python_version": PYTHON, "pipelines": PIPELINES}
+        run_copy(str(TEMPLATE), str(project), data=answers, defaults=True, vcs_ref="HEAD", quiet=True)
         subprocess.run(["uv", "sync", "--quiet"], cwd=project, env=env, check=True)
-        pipeline = next(iter(__import__("yaml").safe_load((project / ".copier-answers.yml").read_text())["pipelines"]))
+        local_pipeline = ["uv", "run", "--no-sync", "local-pipeline"]
+        first = PIPELINES[0]
+        subprocess.run(
+            [*local_pipeline, "run", first, "--fresh"], cwd=project, env=env, check=True, capture_output=True
+        )
+        # The same spec a local run writes, in a folder of its own at the same depth.
+        state = project / ".local-pipelines"
+        bare = state / "bare"
+        bare.mkdir()
+        spec = (state / first / "spark-pipeline.yml").read_text().replace(str(state / first), str(bare))
+        (bare / "spark-pipeline.yml").write_text(spec)
 
-        ours, bare = [], []
-        for run in range(args.runs):
-            ours.append(timed(["uv", "run", "local-pipeline", "run", pipeline, "--fresh"], project, env))
-            folder = Path(tmp) / f"bare-{run}"
-            spec = bare_pipeline(folder)
-            bare.append(
-                timed(
-                    ["uv", "run", "--project", str(project), "spark-pipelines", "run", "--spec", str(spec)], folder, env
-                )
+        times: dict[str, list[float]] = {}
+        for _ in range(args.runs):
+            shutil.rmtree(bare / "spark-warehouse", ignore_errors=True)
+            shutil.rmtree(bare / "storage", ignore_errors=True)
+            times.setdefault("bare spark-pipelines run", []).append(
+                timed(["uv", "run", "--no-sync", "spark-pipelines", "run", "--spec", "spark-pipeline.yml"], bare, env)
             )
-            shutil.rmtree(folder / "spark-warehouse", ignore_errors=True)
+            subprocess.run([*local_pipeline, "stop"], cwd=project, env=env, check=True, capture_output=True)
+            times.setdefault(f"cold run {first} --fresh", []).append(
+                timed([*local_pipeline, "run", first, "--fresh"], project, env)
+            )
+            times.setdefault(f"warm run {first} --fresh", []).append(
+                timed([*local_pipeline, "run", first, "--fresh"], project, env)
+            )
+            times.setdefault(f"warm run {first}", []).append(timed([*local_pipeline, "run", first], project, env))
+            subprocess.run([*local_pipeline, "stop"], cwd=project, env=env, check=True, capture_output=True)
+            times.setdefault("cold run --all --fresh (3)", []).append(
+                timed([*local_pipeline, "run", "--all", "--fresh"], project, env)
+            )
+        subprocess.run([*local_pipeline, "stop"], cwd=project, env=env, check=True, capture_output=True)
 
-        ours_median, bare_median = statistics.median(ours), statistics.median(bare)
+        medians = {name: statistics.median(values) for name, values in times.items()}
+        base, cold = medians["bare spark-pipelines run"], medians[f"cold run {first} --fresh"]
+        goals = {
+            f"cold run {first} --fresh": (base, 1.1, "bare"),
+            f"warm run {first} --fresh": (base, 0.3, "bare"),
+            f"warm run {first}": (base, 0.3, "bare"),
+            "cold run --all --fresh (3)": (cold, 1.5, "one cold run"),
+        }
         print(f"median of {args.runs} runs:")
-        print(f"  local-pipeline run {pipeline} --fresh   {ours_median:.1f} s   {[round(t, 1) for t in ours]}")
-        print(f"  bare one-table spark-pipelines run   {bare_median:.1f} s   {[round(t, 1) for t in bare]}")
-        print(f"  ratio                                {ours_median / bare_median:.2f}  (goal <= 1.3)")
+        for name, median in medians.items():
+            line = f"  {name:<30} {median:6.1f} s   {[round(t, 1) for t in times[name]]}"
+            if name in goals:
+                reference, goal, against = goals[name]
+                line += f"   {median / reference:.2f}x {against} (goal <= {goal})"
+            print(line)
 
 
 if __name__ == "__main__":

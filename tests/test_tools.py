@@ -45,7 +45,13 @@ def test_the_sources_hold_no_jinja_syntax():
 
 @pytest.mark.parametrize(
     "requirement",
-    ["databricks_sdk_requirement", "junitparser_requirement", "pyspark_requirement", "pandas_requirement"],
+    [
+        "databricks_sdk_requirement",
+        "junitparser_requirement",
+        "psutil_requirement",
+        "pyspark_requirement",
+        "pandas_requirement",
+    ],
 )
 def test_the_package_pins_what_projects_pin(requirement):
     settings = tomllib.loads((TEMPLATE / "tools/pyproject.toml").read_text())["project"]

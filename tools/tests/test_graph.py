@@ -47,3 +47,40 @@ def test_query_functions_are_not_called(project):
     )
 
     assert "orders_bronze" in graph.load(project, project.pipeline("orders"))
+
+
+def test_datasets_in_the_order_data_flows(project):
+    datasets = graph.load(project, project.pipeline("orders"))
+
+    assert datasets["orders_silver"].reads == {"orders_bronze"}
+    assert [d.name for d in graph.in_flow_order(datasets)] == [
+        "orders_bronze",
+        "orders_silver",
+        "orders_gold",
+    ]
+
+
+def test_sql_reads_from_from_join_and_stream(project):
+    datasets = graph.load(project, project.pipeline("refunds"))
+
+    assert datasets["refunds_gold"].reads == {"refunds_silver", "orders_gold"}
+
+
+def test_dependency_waves_and_cycles():
+    assert graph.dependency_order(
+        {"gold": {"silver"}, "silver": {"bronze"}, "bronze": set(), "x": {"elsewhere"}}
+    ) == [
+        ["bronze", "x"],
+        ["silver"],
+        ["gold"],
+    ]
+    with pytest.raises(ValueError, match=r"cycle: \['a', 'b'\]"):
+        graph.dependency_order({"a": {"b"}, "b": {"a"}})
+
+
+def test_each_dataset_knows_where_it_is_defined(project):
+    python = graph.load(project, project.pipeline("orders"))["orders_silver"]
+    sql_dataset = graph.load(project, project.pipeline("refunds"))["refunds_gold"]
+
+    assert python.source[0].name == "orders_silver.py"
+    assert sql_dataset.source == (project.root / "src/demo/refunds/transformations/refunds_gold.sql", 1)

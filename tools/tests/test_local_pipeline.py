@@ -6,7 +6,7 @@ import os
 import pytest
 import yaml
 
-from lakeflow_tools.local_pipeline import cli, report, runner
+from lakeflow_tools.local_pipeline import cli, events, report, runner
 
 
 @pytest.fixture
@@ -29,9 +29,61 @@ def test_list_shows_datasets_and_rules_without_spark(inside, capsys):
     assert cli.main(["list"]) == 0
 
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == "orders"
+    assert out.splitlines()[0] == "refunds"  # declared first
+    lines = [
+        line.split()[0]
+        for line in out.splitlines()
+        if line.startswith("  ") and not line.startswith("      ")
+    ]
+    assert lines[-3:] == ["orders_bronze", "orders_silver", "orders_gold"]  # in flow order
     for shown in ("orders_gold", "materialized view", "drop  valid_id", "fail  has_day"):
         assert shown in out
+
+
+def test_show_before_a_run_answers_without_spark(inside, capsys):
+    assert cli.main(["show", "orders", "orders_gold"]) == 2
+    assert (
+        "orders_gold has no local table yet: run `local-pipeline run orders` first" in capsys.readouterr().err
+    )
+    assert cli.main(["show", "orders", "orders_platinum"]) == 2
+    assert "pipeline orders has no dataset 'orders_platinum'" in capsys.readouterr().err
+    assert not (runner.local_folder(inside) / "server.json").exists()
+
+
+def test_the_state_folder_can_be_elsewhere(project, tmp_path, monkeypatch):
+    assert runner.local_folder(project) == project.root / ".local-pipelines"
+    monkeypatch.setenv(runner.STATE_VARIABLE, str(tmp_path / "state"))
+
+    assert runner.landing_folder(project) == tmp_path / "state" / "landing"
+
+
+def test_run_all_runs_each_pipeline_after_those_it_reads(project, monkeypatch):
+    ran = []
+
+    def fake_run(project, name, fresh, timeout, say):
+        ran.append(name)
+        return runner.Report(name, "COMPLETED", 1.0)
+
+    monkeypatch.setattr(runner, "run", fake_run)
+    monkeypatch.setattr(runner.server, "ensure", lambda state, say: None)
+
+    reports = runner.run_all(project, ["refunds", "orders"], False, 60, say=lambda _line: None)
+
+    assert ran == ["orders", "refunds"]  # refunds_gold reads orders_gold
+    assert [r.pipeline for r in reports] == ["refunds", "orders"]
+
+
+def test_run_all_does_not_run_what_depends_on_a_failure(project, monkeypatch):
+    lines = []
+    monkeypatch.setattr(
+        runner, "run", lambda project, name, fresh, timeout, say: runner.Report(name, "FAILED", 1.0)
+    )
+    monkeypatch.setattr(runner.server, "ensure", lambda state, say: None)
+
+    reports = runner.run_all(project, ["refunds", "orders"], False, 60, say=lines.append)
+
+    assert [r.status for r in reports] == ["SKIPPED", "FAILED"]
+    assert "refunds: not run: orders failed" in lines
 
 
 def test_outside_a_project_the_exit_code_is_2(tmp_path, monkeypatch, capsys):
@@ -69,49 +121,85 @@ def test_landing_keeps_dropped_files_unless_fresh(project):
     assert sorted(p.name for p in landing.iterdir()) == ["orders-0001.json"]
 
 
-def test_streaming_tables_count_only_this_runs_rows(tmp_path):
-    def datasets(rows, broken):
-        rule = {"name": "valid_id", "action": "drop", "input_rows": rows, "violations": broken}
-        return {"orders_silver": {"kind": "streaming_table", "expectations": [rule]}}
-
+def test_the_totals_are_kept_for_the_next_run(tmp_path):
+    rule = {"name": "valid_id", "action": "drop", "input_rows": 10, "violations": 2}
+    datasets = {"orders_silver": {"kind": "streaming_table", "expectations": [rule]}}
     totals = tmp_path / "totals.json"
-    first, second = datasets(10, 2), datasets(15, 3)
-    runner._per_run(first, totals)
-    runner._per_run(second, totals)
-
-    assert second["orders_silver"]["expectations"][0] | {"name": "valid_id"} == {
-        "name": "valid_id",
-        "action": "drop",
-        "input_rows": 5,
-        "violations": 1,
-    }
-    assert json.loads(totals.read_text())["orders_silver/valid_id"] == {"input_rows": 15, "violations": 3}
-
-
-def test_report_of_a_completed_run():
-    datasets = {
+    runner._per_run(datasets, totals)
+    second = {
         "orders_silver": {
             "kind": "streaming_table",
-            "rows": 7,
-            "expectations": [{"name": "valid_id", "action": "drop", "input_rows": 9, "violations": 2}],
+            "expectations": [{**rule, "input_rows": 15, "violations": 3}],
         }
     }
 
-    text = report.render(runner.Report("orders", "COMPLETED", 12.34, datasets))
+    runner._per_run(second, totals)
 
-    assert text.splitlines()[0] == "orders: COMPLETED in 12.3 s"
-    for shown in ("orders_silver", "streaming table", "7 rows"):
-        assert shown in text
-    assert "dropped 2 of 9 rows" in text
+    assert second["orders_silver"]["expectations"][0]["input_rows"] == 5
+    assert json.loads(totals.read_text())["orders_silver/valid_id"] == {"input_rows": 15, "violations": 3}
 
 
-def test_report_of_a_failed_expectation_names_the_rule():
+def test_progress_says_each_dataset_once_with_rows_and_expectations(tmp_path):
+    lines = []
+    progress = report.Progress("orders", lines.append, tmp_path / "totals.json")
+    rules = [
+        {"name": "valid_id", "action": "drop", "input_rows": 9, "violations": 2},
+        {"name": "known_category", "action": "warn", "input_rows": 9, "violations": 1},
+        {"name": "valid_time", "action": "fail", "input_rows": 9, "violations": 0},
+    ]
+
+    progress.started("orders_silver")
+    progress.completed("orders_silver", {"kind": "streaming_table", "rows": 7, "expectations": rules})
+    progress.skipped("orders_gold")
+
+    assert lines[0].split() == ["orders_silver", "started"]
+    assert lines[1].split()[:4] == ["orders_silver", "completed", "7", "rows;"]
+    assert lines[1].endswith("dropped 2 (valid_id 2); flagged 1 (known_category 1)")
+    assert lines[2].split()[:2] == ["orders_gold", "not"]
+
+
+def test_streaming_tables_count_this_runs_rows_only():
+    rule = {"name": "valid_id", "action": "drop", "input_rows": 15, "violations": 3}
+    baseline = {"orders_silver/valid_id": {"input_rows": 10, "violations": 2}}
+
+    assert report.this_run("orders_silver", "streaming_table", rule, baseline) == (5, 1)
+    assert report.this_run("orders_gold", "materialized_view", rule, baseline) == (15, 3)
+
+
+def test_a_failed_rule_is_shown_with_its_constraint_place_and_rows():
+    failure = events.Failure(
+        dataset="orders_silver",
+        error_class="USER_RAISED_EXCEPTION",
+        message="Expectation ...",
+        file="src/demo/orders/transformations/orders_silver.py",
+        line=11,
+        expectation="valid_time",
+        constraint="event_time IS NOT NULL",
+        rows=[{"id": "bad-1", "event_time": None}],
+    )
+
+    assert report.failure_lines(failure) == [
+        "expectation 'valid_time' (event_time IS NOT NULL) failed",
+        "at src/demo/orders/transformations/orders_silver.py:11",
+        'offending row: {"id": "bad-1", "event_time": null}',
+    ]
+
+
+def test_a_spark_error_is_shown_with_its_class():
     failure = {
-        "dataset": "orders_silver",
-        "expectation": "known_time",
-        "constraint": "event_time IS NOT NULL",
+        "error_class": "UNRESOLVED_COLUMN.WITH_SUGGESTION",
+        "message": "`categoryy` cannot be resolved.",
     }
 
-    line = report.failure_line(runner.Report("orders", "FAILED", 3.0, failure=failure))
+    assert report.failure_lines(failure) == [
+        "[UNRESOLVED_COLUMN.WITH_SUGGESTION] `categoryy` cannot be resolved."
+    ]
 
-    assert line == "orders: FAILED at orders_silver: expectation 'known_time' (event_time IS NOT NULL) failed"
+
+def test_one_verdict_per_run():
+    ok = runner.Report("orders", "COMPLETED", 12.34)
+    failed = runner.Report("orders", "FAILED", 3.0, failure={"dataset": "orders_silver", "message": "boom"})
+
+    assert report.verdict(ok) == "orders: COMPLETED in 12.3 s"
+    assert report.verdict(failed).startswith("orders: FAILED at orders_silver in 3.0 s")
+    assert report.failure_line(failed) == "orders: FAILED at orders_silver: boom"

@@ -14,10 +14,10 @@ def test_outside_a_project_it_says_where_it_looked(tmp_path):
         Project.find(tmp_path)
 
 
-def test_pipelines_in_the_order_of_their_files(project):
+def test_pipelines_in_the_order_the_project_declares(project):
     pipelines = project.pipelines()
 
-    assert list(pipelines) == ["orders", "refunds"]
+    assert list(pipelines) == ["refunds", "orders"]  # .copier-answers.yml, not the file names
     assert pipelines["orders"].libraries == ("src/demo/orders/transformations/**",)
     assert project.package == "demo"
 

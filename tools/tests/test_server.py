@@ -1,0 +1,105 @@
+"""The warm local Spark's life cycle, with a stand-in for Spark's server (a process that listens
+on the port it is given): started once, reused, stopped with everything it started, stale and
+orphaned servers replaced, stopped by itself when idle."""
+
+import json
+import os
+import signal
+import sys
+import time
+
+import psutil
+import pytest
+
+from lakeflow_tools.local_pipeline import server
+
+LISTEN = (
+    "import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); "
+    "time.sleep(600)"
+)
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    """A state folder whose server is the stand-in; everything stopped afterwards."""
+    folder = tmp_path / "state"
+
+    def command(state, port):
+        return [sys.executable, "-c", LISTEN, str(port), server.CONNECT_SERVER, server._name(state)]
+
+    monkeypatch.setattr(server, "_server_command", command)
+    monkeypatch.setattr(server, "spark_home", lambda: tmp_path)
+    yield folder
+    server.stop(folder)
+
+
+def processes_of(state) -> list[psutil.Process]:
+    return [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if str(state) in " ".join(p.info["cmdline"] or []) and p.pid != os.getpid()
+    ]
+
+
+def test_started_once_then_reused(state):
+    lines = []
+    first = server.ensure(state, lines.append)
+    second = server.ensure(state, lines.append)
+
+    assert first == second
+    assert len(lines) == 1
+    assert f"port {first.port}" in lines[0]
+    assert server.running(state) == first
+    assert json.loads((state / "server.json").read_text()) == {"pid": first.pid, "port": first.port}
+
+
+def test_stop_leaves_no_process(state):
+    server.ensure(state, lambda _line: None)
+    assert len(processes_of(state)) == 2  # supervisor and server
+
+    assert server.stop(state) is True
+    assert psutil.wait_procs(processes_of(state), timeout=10)[1] == []
+    assert server.running(state) is None
+    assert server.stop(state) is False
+
+
+def test_a_killed_supervisor_leaves_an_orphan_that_is_replaced(state):
+    first = server.ensure(state, lambda _line: None)
+    os.kill(first.pid, signal.SIGKILL)
+    psutil.wait_procs([psutil.Process(first.pid)], timeout=10)
+
+    assert server.running(state) is None  # the record is stale: its pid is gone
+    second = server.ensure(state, lambda _line: None)
+
+    assert second.pid != first.pid
+    assert len(processes_of(state)) == 2  # the orphaned server is gone, the new pair runs
+
+
+def test_a_pid_that_now_belongs_to_another_program_is_not_ours(state):
+    state.mkdir(parents=True)
+    (state / "server.json").write_text(json.dumps({"pid": os.getpid(), "port": 1}))
+
+    assert server.running(state) is None
+    assert not (state / "server.json").exists()
+
+
+def test_idle_servers_stop_themselves(state, monkeypatch):
+    monkeypatch.setattr(server, "IDLE_MINUTES", 0.02)  # about a second
+    started = server.ensure(state, lambda _line: None)
+    os.utime(state / "last-used", (time.time() - 120, time.time() - 120))
+
+    _, alive = psutil.wait_procs([psutil.Process(started.pid)], timeout=15)
+
+    assert alive == []
+    assert server.running(state) is None
+
+
+def test_a_server_that_cannot_start_says_where_its_log_is(state, monkeypatch):
+    monkeypatch.setattr(
+        server, "_server_command", lambda state, port: [sys.executable, "-c", "print('no Java here')"]
+    )
+
+    with pytest.raises(
+        server.ServerError, match=r"did not start; its log: .*server.log\n(.|\n)*no Java here"
+    ):
+        server.ensure(state, lambda _line: None)
