@@ -47,6 +47,16 @@ def synced(request, tmp_path_factory) -> tuple[Path, dict]:
     return sync(request.param, tmp_path_factory)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_spark_left_behind():
+    """The rendered projects' warm local Spark (their tests start it): stopped at the end."""
+    yield
+    for project, _ in _SYNCED.values():
+        subprocess.run(
+            ["uv", "run", "--no-sync", "local-pipeline", "stop"], cwd=project, capture_output=True, check=False
+        )
+
+
 def test_lint_passes(synced):
     project, _ = synced
     uv("run", "ruff", "check", ".", cwd=project)
@@ -74,7 +84,7 @@ def test_local_runs_of_every_pipeline(synced):
 
     suite = ET.parse(project / "local-runs.xml").getroot().find("testsuite")
     assert int(suite.get("skipped")) == 0
-    assert int(suite.get("tests")) == 4 + len(answers.get("pipelines", ["orders"]))
+    assert int(suite.get("tests")) == 9 + len(answers.get("pipelines", ["orders"]))
 
 
 def test_unit_tests_catch_broken_logic(synced, tmp_path):

@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from lakeflow_tools.local_pipeline import server
+from lakeflow_tools.local_pipeline import server, service
 
 LISTEN = (
     "import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); "
@@ -103,3 +103,27 @@ def test_a_server_that_cannot_start_says_where_its_log_is(state, monkeypatch):
         server.ServerError, match=r"did not start; its log: .*server.log\n(.|\n)*no Java here"
     ):
         server.ensure(state, lambda _line: None)
+
+
+def test_the_run_service_answers_for_the_project(state, project):
+    """The supervisor's warm Python runs the command line's requests: here one that stops before
+    Spark, an unknown pipeline, which it answers like the command line would."""
+    running = server.ensure(state, lambda _line: None)
+    lines = []
+
+    code = service.call(
+        running.service_port,
+        running.token,
+        {"command": "run", "root": str(project.root), "name": "order", "fresh": False, "timeout": 60},
+        lines.append,
+    )
+
+    assert code == 2
+    assert lines == ["local-pipeline: no pipeline 'order'; the bundle defines ['orders', 'refunds']"]
+    assert service.call(running.service_port, "not-the-token", {"command": "run"}, lines.append) is None
+
+
+def test_only_the_owner_can_read_the_token(state):
+    server.ensure(state, lambda _line: None)
+
+    assert (state / "service.json").stat().st_mode & 0o077 == 0

@@ -16,7 +16,7 @@ import sys
 
 from lakeflow_tools.project import Project, ProjectError
 
-from . import runner, server
+from . import runner, server, service
 
 
 def _list(project: Project, _args: argparse.Namespace) -> int:
@@ -33,21 +33,35 @@ def _list(project: Project, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(project: Project, args: argparse.Namespace) -> int:
-    from . import report
+def _ask(project: Project, request: dict) -> int:
+    """Have the run service do it (its Python is warm), or do it here if none answers."""
+    running = server.ensure(runner.local_folder(project))
+    request = {**request, "root": str(project.root)}
+    code = service.call(running.service_port, running.token, request, _say) if running.service_port else None
+    if code is None:
+        from . import commands
 
+        code = commands.HANDLERS[request["command"]](project, request, _say)
+    return code
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr if line.startswith("local-pipeline: ") else sys.stdout, flush=True)
+
+
+def _run(project: Project, args: argparse.Namespace) -> int:
     if args.all == bool(args.name):
         raise ProjectError("give either a pipeline NAME or --all")
-    if args.all:
-        reports = runner.run_all(project, list(project.pipelines()), args.fresh, args.timeout)
-    else:
-        reports = [runner.run(project, project.pipeline(args.name).name, args.fresh, args.timeout)]
-    failed = [r for r in reports if not r.ok]
-    if args.all:  # one verdict for the whole run, after each pipeline's own
-        print(f"{len(reports) - len(failed)} of {len(reports)} pipelines completed")
-        for failure in failed:
-            print(report.failure_line(failure))
-    return 1 if failed else 0
+    if args.name:
+        project.pipeline(args.name)  # an unknown name stops here, before Spark
+    request = {
+        "command": "run",
+        "name": args.name,
+        "all": args.all,
+        "fresh": args.fresh,
+        "timeout": args.timeout,
+    }
+    return _ask(project, request)
 
 
 def _show(project: Project, args: argparse.Namespace) -> int:
@@ -63,10 +77,7 @@ def _show(project: Project, args: argparse.Namespace) -> int:
         raise ProjectError(
             f"{args.dataset} has no local table yet: run `local-pipeline run {pipeline.name}` first"
         )
-    spark = runner.connect(project)
-    server.touch(runner.local_folder(project))
-    spark.read.table(args.dataset).show(args.limit, truncate=False)
-    return 0
+    return _ask(project, {"command": "show", "name": args.name, "dataset": args.dataset, "limit": args.limit})
 
 
 def _start(project: Project, _args: argparse.Namespace) -> int:

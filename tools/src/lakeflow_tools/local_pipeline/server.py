@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ class ServerError(Exception):
 class Server:
     pid: int
     port: int
+    service_port: int | None = None
+    """The run service of the supervisor (service.py), when it answers."""
+    token: str = ""
 
     @property
     def url(self) -> str:
@@ -57,6 +61,19 @@ def _record(state: Path) -> Path:
 
 def _log(state: Path) -> Path:
     return state / "server.log"
+
+
+def _service(state: Path) -> Path:
+    return state / "service.json"
+
+
+def _service_of(state: Path, pid: int) -> tuple[int | None, str]:
+    """The run service's port and token, if the supervisor with this pid published them."""
+    try:
+        record = json.loads(_service(state).read_text())
+    except (OSError, ValueError):
+        return None, ""
+    return (record["port"], record["token"]) if record.get("pid") == pid else (None, "")
 
 
 def touch(state: Path) -> None:
@@ -86,7 +103,7 @@ def running(state: Path) -> Server | None:
         record = json.loads(_record(state).read_text())
     except (OSError, ValueError):
         return None
-    server = Server(record["pid"], record["port"])
+    server = Server(record["pid"], record["port"], *_service_of(state, record["pid"]))
     if _is_supervisor_of(server.pid, state) and _answers(server.port):
         return server
     if not _is_supervisor_of(server.pid, state):
@@ -187,13 +204,13 @@ def ensure(state: Path, say: Callable[[str], None] = print) -> Server:
                 start_new_session=True,  # outlives this command; its own process group
             )
         deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(port):
+        while not (_answers(port) and _service_of(state, supervisor.pid)[0]):
             if supervisor.poll() is not None or time.monotonic() > deadline:
                 _kill_group(supervisor.pid)
                 raise ServerError(f"local Spark did not start; its log: {_log(state)}\n{_tail(_log(state))}")
             time.sleep(0.2)
         _record(state).write_text(json.dumps({"pid": supervisor.pid, "port": port}))
-        return Server(supervisor.pid, port)
+        return Server(supervisor.pid, port, *_service_of(state, supervisor.pid))
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -230,12 +247,27 @@ def stop(state: Path) -> bool:
     for orphan in _orphans(state):
         _kill_group(orphan.pid)
     _record(state).unlink(missing_ok=True)
+    _service(state).unlink(missing_ok=True)
     return True
 
 
 def supervise(state: Path, idle_minutes: float, command: list[str]) -> int:
-    """Run the server and stop it after `idle_minutes` without a client, or when asked to."""
+    """Run the server, and the run service beside it (service.py), and stop both after
+    `idle_minutes` without a client, or when asked to."""
+    import secrets
+
+    from . import service
+
     server = subprocess.Popen(command)
+    token = secrets.token_hex(16)
+    record = json.dumps({"pid": os.getpid(), "port": service.serve(token), "token": token})
+    descriptor = os.open(
+        _service(state), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
+    )  # the token: owner only
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as published:
+        published.write(record)
+    threading.Thread(target=service.warm_up, daemon=True).start()
     stopping = False
 
     def on_signal(_number, _frame) -> None:
@@ -255,9 +287,10 @@ def supervise(state: Path, idle_minutes: float, command: list[str]) -> int:
         time.sleep(2)
     if server.poll() is None:
         _kill_group(server.pid)
-    with contextlib.suppress(OSError, ValueError):
-        if json.loads(_record(state).read_text())["pid"] == os.getpid():
-            _record(state).unlink()
+    for record in (_record(state), _service(state)):
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            if json.loads(record.read_text())["pid"] == os.getpid():
+                record.unlink()
     return 0
 
 
