@@ -1,7 +1,11 @@
-"""Spark for the tests: a small local session by default, Databricks Connect when asked
-(TEST_SPARK, see tests/backend.py).
+"""Spark for the tests (TEST_SPARK, see tests/backend.py): by default the project's warm local
+Spark, the server `local-pipeline` runs (started here if it is not up, stopped after 20 idle
+minutes or by `uv run local-pipeline stop`), so that a second `pytest` starts no JVM; in CI, a
+small session in this process, so that nothing outlives the job. Databricks Connect on
+serverless compute when asked.
 """
 
+import os
 import tempfile
 
 import pytest
@@ -33,6 +37,15 @@ def _local_session() -> SparkSession:
     )
 
 
+def _warm_session() -> SparkSession:
+    from lakeflow_tools.local_pipeline import runner
+    from lakeflow_tools.project import Project
+
+    session = runner.connect(Project.find(), say=lambda _line: None)
+    session.conf.set("spark.sql.adaptive.enabled", "false")
+    return session
+
+
 def _serverless_session() -> SparkSession:
     from databricks.connect import DatabricksSession
 
@@ -58,7 +71,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def spark() -> SparkSession:
-    session = _serverless_session() if backend.SERVERLESS else _local_session()
-    yield session
-    if not backend.SERVERLESS:
+    if backend.SERVERLESS:
+        yield _serverless_session()
+    elif os.environ.get("CI") or os.environ.get("TF_BUILD"):  # GitHub Actions, Azure DevOps
+        session = _local_session()
+        yield session
         session.stop()
+    else:
+        yield _warm_session()

@@ -1,12 +1,18 @@
-"""End-to-end: each pipeline runs locally with `spark-pipelines` on its sample data, and its gold
-table holds what the sample data says it must (computed independently, in expected.py).
+"""End-to-end: each pipeline runs locally on its sample data and its gold table holds what the
+sample data says it must (computed independently, in expected.py); a broken rule, a typo'd
+column and a Python error are each reported with what Spark said and where in the code; the
+warm local Spark starts, stops and is replaced as it should.
 
-Slow (a Spark start per run): `uv run pytest -m local_run`.
+Every test here works in a state folder of its own (LOCAL_PIPELINES_DIR), so a developer's
+.local-pipelines/ is never touched. Slow (Spark starts): `uv run pytest -m local_run`.
 """
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -15,7 +21,9 @@ from tests import backend
 
 backend.skip_module_unless_local("runs pipelines with spark-pipelines")
 
-from lakeflow_tools.local_pipeline import runner  # noqa: E402
+import psutil  # noqa: E402
+
+from lakeflow_tools.local_pipeline import runner, server  # noqa: E402
 from lakeflow_tools.project import Project  # noqa: E402
 
 from . import expected  # noqa: E402
@@ -24,7 +32,23 @@ pytestmark = pytest.mark.local_run
 
 PROJECT = Project.find()
 PIPELINES = list(PROJECT.pipelines())
-LANDING = runner.landing_folder(PROJECT)
+FIRST = PIPELINES[0]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def state(tmp_path_factory):
+    """A state folder for this module's runs, and its server stopped at the end."""
+    folder = tmp_path_factory.mktemp("local-pipelines")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(runner.STATE_VARIABLE, str(folder))
+        yield folder
+        server.stop(folder)
+
+
+def local_pipeline(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["local-pipeline", *args], cwd=PROJECT.root, capture_output=True, text=True, env=os.environ
+    )
 
 
 def gold_table(name: str) -> dict:
@@ -35,20 +59,39 @@ def gold_table(name: str) -> dict:
     }
 
 
-def local_pipeline(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["local-pipeline", *args], cwd=PROJECT.root, capture_output=True, text=True)
+def state_processes(state: Path) -> list[psutil.Process]:
+    """Every process started for this state folder: the supervisor and Spark's JVM."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if str(state) in command and ("supervise" in command or "SparkConnectServer" in command):
+            found.append(process)
+    return found
+
+
+def test_show_before_any_run_needs_no_spark(state):
+    result = local_pipeline("show", FIRST, f"{FIRST}_gold")
+
+    assert result.returncode == 2
+    assert f"{FIRST}_gold has no local table yet" in result.stderr
+    assert server.running(state) is None
+    assert state_processes(state) == []
 
 
 @pytest.fixture(scope="module")
-def fresh_run_of_all() -> subprocess.CompletedProcess:
+def fresh_run_of_all(state) -> subprocess.CompletedProcess:
     return local_pipeline("run", "--all", "--fresh")
 
 
 def test_run_all_from_scratch(fresh_run_of_all):
-    assert fresh_run_of_all.returncode == 0, fresh_run_of_all.stdout + fresh_run_of_all.stderr
+    output = fresh_run_of_all.stdout
+    assert fresh_run_of_all.returncode == 0, output + fresh_run_of_all.stderr
     for name in PIPELINES:
-        assert f"{name}: COMPLETED" in fresh_run_of_all.stdout
-        assert f"{name}_gold" in fresh_run_of_all.stdout
+        assert f"{name}: COMPLETED" in output
+        assert f"{name}_gold" in output
+    assert f"{len(PIPELINES)} of {len(PIPELINES)} pipelines completed" in output
+    assert "WARN" not in output  # Spark's own log stays in its log file
+    assert "INFO" not in output
 
 
 @pytest.mark.parametrize("name", PIPELINES)
@@ -57,40 +100,132 @@ def test_gold_matches_the_sample_data(fresh_run_of_all, name):
 
 
 def test_second_run_adds_only_new_files(fresh_run_of_all):
-    name = PIPELINES[0]
-    landing = LANDING / name
+    landing = runner.landing_folder(PROJECT) / FIRST
     new = {"id": "late-1", "category": "Books", "amount": 4.5, "event_time": "2026-01-06T23:00:00Z"}
     (landing / "late-arrivals.json").write_text(json.dumps(new) + "\n")
 
-    report = runner.run(PROJECT, name)
+    report = runner.run(PROJECT, FIRST, say=lambda _line: None)
 
     assert report.ok, report.failure
-    assert report.datasets[f"{name}_bronze"]["rows"] == len(expected.records(landing))
-    silver_rules = report.datasets[f"{name}_silver"]["expectations"]
+    assert report.datasets[f"{FIRST}_bronze"]["rows"] == len(expected.records(landing))
+    silver_rules = report.datasets[f"{FIRST}_silver"]["expectations"]
     assert {rule["input_rows"] for rule in silver_rules} == {1}  # only the new record was read
-    assert gold_table(name) == expected.gold(landing)
+    assert gold_table(FIRST) == expected.gold(landing)
 
 
-def test_broken_fail_rule_stops_the_run_naming_it(fresh_run_of_all):
-    name = PIPELINES[0]
-    landing = LANDING / name
+def test_broken_fail_rule_names_the_rule_and_an_offending_row(fresh_run_of_all):
+    landing = runner.landing_folder(PROJECT) / FIRST
     bad = {"id": "bad-1", "category": "Books", "amount": 1.0, "event_time": "not a time"}
     (landing / "broken.json").write_text(json.dumps(bad) + "\n")
     try:
-        result = local_pipeline("run", name)
+        result = local_pipeline("run", FIRST)
     finally:
         (landing / "broken.json").unlink()
 
     assert result.returncode == 1
-    assert f"{name}: FAILED at {name}_silver: expectation 'valid_event_time'" in result.stderr
+    assert f"{FIRST}_silver" in result.stdout
+    assert "expectation 'valid_event_time' (event_time IS NOT NULL) failed" in result.stdout
+    assert '"id": "bad-1"' in result.stdout  # the offending row
+    assert result.stdout.count("FAILED") == 2  # one verdict for the dataset, one for the run
 
 
-def test_fresh_run_starts_from_nothing():
-    name = PIPELINES[0]
-    shutil.copy(PROJECT.sample_data(name) / f"{name}-0001.json", LANDING / name / "extra.json")
+@pytest.fixture
+def edited():
+    """Edit a transformation file for one test, and put it back."""
+    saved: dict[Path, str] = {}
 
-    report = runner.run(PROJECT, name, fresh=True)
+    def edit(path: Path, change) -> Path:
+        saved.setdefault(path, path.read_text())
+        path.write_text(change(saved[path]))
+        return path
+
+    yield edit
+    for path, text in saved.items():
+        path.write_text(text)
+
+
+def transformation(name: str, suffix: str) -> Path:
+    return next(
+        p for p in PROJECT.source_files(PROJECT.pipeline(FIRST)) if p.name == f"{FIRST}_{name}{suffix}"
+    )
+
+
+def test_a_typo_in_a_column_shows_sparks_error_and_the_file(fresh_run_of_all, edited):
+    sql = [p for p in PROJECT.source_files(PROJECT.pipeline(FIRST)) if p.suffix == ".sql"]
+    if sql:
+        path = edited(
+            transformation("gold", ".sql"),
+            lambda text: text.replace("    event_date,", "    event_datee,", 1),
+        )
+    else:
+        path = edited(
+            transformation("gold", ".py"),
+            lambda text: text.replace(
+                f'spark.read.table("{FIRST}_silver")',
+                f'spark.read.table("{FIRST}_silver").select("categoryy")',
+            ),
+        )
+
+    result = local_pipeline("run", FIRST)
+
+    assert result.returncode == 1
+    assert "UNRESOLVED_COLUMN" in result.stdout, result.stdout
+    assert ("event_datee" if sql else "categoryy") in result.stdout
+    assert path.name in result.stdout
+
+
+def test_a_python_error_shows_the_users_file_and_line(fresh_run_of_all, edited):
+    path = next(p for p in PROJECT.source_files(PROJECT.pipeline(FIRST)) if p.suffix == ".py")
+    lines = path.read_text().splitlines()
+    body = next(i for i, line in enumerate(lines) if line.startswith("def ")) + 1
+    edited(
+        path,
+        lambda text: (
+            "\n".join([*lines[:body], '    raise RuntimeError("boom from the test")', *lines[body:]]) + "\n"
+        ),
+    )
+
+    result = local_pipeline("run", FIRST)
+
+    assert result.returncode == 1
+    assert "RuntimeError: boom from the test" in result.stdout, result.stdout
+    assert f"{path.relative_to(PROJECT.root)}:{body + 1}" in result.stdout
+
+
+def test_fresh_run_starts_from_nothing(fresh_run_of_all):
+    landing = runner.landing_folder(PROJECT) / FIRST
+    shutil.copy(PROJECT.sample_data(FIRST) / f"{FIRST}-0001.json", landing / "extra.json")
+
+    report = runner.run(PROJECT, FIRST, fresh=True, say=lambda _line: None)
 
     assert report.ok, report.failure
-    assert not (LANDING / name / "extra.json").exists()
-    assert gold_table(name) == expected.gold(PROJECT.sample_data(name))
+    assert not (landing / "extra.json").exists()
+    assert gold_table(FIRST) == expected.gold(PROJECT.sample_data(FIRST))
+
+
+def test_a_killed_server_is_replaced_on_the_next_run(fresh_run_of_all, state):
+    running = server.running(state)
+    assert running is not None
+    jvm = next(
+        p
+        for p in state_processes(state)
+        if "SparkConnectServer" in " ".join(p.cmdline()) and p.pid != running.pid
+    )
+    os.kill(jvm.pid, signal.SIGKILL)
+
+    result = local_pipeline("run", FIRST)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "starting local Spark" in result.stdout
+    assert server.running(state).port != running.port or server.running(state).pid != running.pid
+
+
+def test_stop_leaves_no_process(fresh_run_of_all, state):
+    assert server.running(state) is not None
+
+    result = local_pipeline("stop")
+
+    assert result.returncode == 0
+    assert "local Spark stopped" in result.stdout
+    assert psutil.wait_procs(state_processes(state), timeout=10)[1] == []
+    assert server.running(state) is None

@@ -1,5 +1,6 @@
 """A pipeline's dataflow graph, read without Spark: which datasets it declares, of what kind,
-with which expectations.
+with which expectations, where in the code, and which datasets each one reads (so that
+datasets and pipelines can be put in the order they depend on each other).
 
 The transformation files are read as `spark-pipelines` reads them (Python files imported, SQL
 files registered), under a registry that records what they declare instead of sending it to a
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,11 @@ from pyspark.pipelines.output import MaterializedView, Output, StreamingTable, T
 
 from . import sql
 from .project import Pipeline, Project
+
+# Names of the datasets a query reads: `spark.read.table("x")` / `readStream.table("x")` in Python,
+# `FROM x`, `JOIN x`, `STREAM(x)` in SQL. Reads hidden in helper functions are not seen.
+PYTHON_READS = re.compile(r"""\.table\(\s*["']([\w.]+)["']""")
+SQL_READS = re.compile(r"\b(?:FROM|JOIN)\s+(?:STREAM\s*\(\s*)?`?([\w.]+)", re.IGNORECASE)
 
 KINDS = {
     StreamingTable: "streaming_table",
@@ -33,6 +40,32 @@ class Dataset:
     kind: str
     flows: list[Flow] = field(default_factory=list)
     sql: sql.SqlDataset | None = None  # a SQL file's statement, for datasets declared in SQL
+    sql_file: Path | None = None
+
+    @property
+    def source(self) -> tuple[Path, int] | None:
+        """The file and line that define the dataset's query."""
+        if self.sql_file:
+            return self.sql_file, 1
+        for flow in self.flows:
+            code = getattr(inspect.unwrap(flow.func), "__code__", None)
+            if code:
+                return Path(code.co_filename), code.co_firstlineno
+        return None
+
+    @property
+    def reads(self) -> set[str]:
+        """The datasets this one's queries read, by unqualified name."""
+        if self.sql:
+            return {name.split(".")[-1] for name in SQL_READS.findall(self.sql.query)}
+        names: set[str] = set()
+        for flow in self.flows:
+            try:
+                text = inspect.getsource(inspect.unwrap(flow.func))
+            except (OSError, TypeError):
+                continue
+            names |= {name.split(".")[-1] for name in PYTHON_READS.findall(text)}
+        return names
 
     @property
     def expectations(self) -> list[sql.Expectation]:
@@ -54,7 +87,7 @@ class RecordingRegistry(GraphElementRegistry):
         self.inner = inner
         self.outputs: list[Output] = []
         self.flows: list[Flow] = []
-        self.statements: list[sql.SqlDataset] = []
+        self.statements: list[tuple[sql.SqlDataset, Path]] = []
 
     def register_output(self, output: Output) -> None:
         self.outputs.append(output)
@@ -72,7 +105,7 @@ class RecordingRegistry(GraphElementRegistry):
 
     def register_sql(self, sql_text: str, file_path: Path) -> None:
         try:
-            self.statements.append(sql.parse(sql_text))
+            self.statements.append((sql.parse(sql_text), Path(file_path)))
         except ValueError as error:
             raise ValueError(f"{file_path}: {error}") from None
         if self.inner:
@@ -82,7 +115,7 @@ class RecordingRegistry(GraphElementRegistry):
         found = {o.name: Dataset(o.name, KINDS.get(type(o), type(o).__name__)) for o in self.outputs}
         for flow in self.flows:
             found[flow.target].flows.append(flow)
-        found.update({s.name: Dataset(s.name, s.kind, sql=s) for s in self.statements})
+        found.update({s.name: Dataset(s.name, s.kind, sql=s, sql_file=path) for s, path in self.statements})
         return found
 
 
@@ -104,3 +137,23 @@ def load(project: Project, pipeline: Pipeline) -> dict[str, Dataset]:
             elif path.suffix == ".sql":
                 registry.register_sql(path.read_text(), path)
     return registry.datasets()
+
+
+def dependency_order(items: dict[str, set[str]]) -> list[list[str]]:
+    """Names in waves: each wave depends only on earlier ones (dependencies outside `items` are
+    ignored), in the given order within a wave. A cycle is an error naming its members."""
+    waves: list[list[str]] = []
+    done: set[str] = set()
+    while len(done) < len(items):
+        wave = [name for name, needs in items.items() if name not in done and needs & set(items) <= done]
+        if not wave:
+            raise ValueError(f"these depend on each other in a cycle: {sorted(set(items) - done)}")
+        waves.append(wave)
+        done |= set(wave)
+    return waves
+
+
+def in_flow_order(datasets: dict[str, Dataset]) -> list[Dataset]:
+    """The datasets in the order data flows through them (bronze before silver before gold)."""
+    waves = dependency_order({name: dataset.reads - {name} for name, dataset in datasets.items()})
+    return [datasets[name] for wave in waves for name in wave]

@@ -63,7 +63,17 @@ class Project:
         pyproject = tomllib.loads((self.root / "pyproject.toml").read_text())
         return dict(pyproject.get("tool", {}).get("local-pipeline", {}).get("configuration", {}))
 
+    @property
+    def declared_pipelines(self) -> list[str]:
+        """The pipelines in the order the project was declared with (its .copier-answers.yml)."""
+        try:
+            answers = yaml.safe_load((self.root / ".copier-answers.yml").read_text()) or {}
+        except OSError:
+            return []
+        return [str(name) for name in answers.get("pipelines", [])]
+
     def pipelines(self) -> dict[str, Pipeline]:
+        """The bundle's pipelines, in declaration order (others after them, by file name)."""
         found: dict[str, Pipeline] = {}
         for path in sorted((self.root / "resources").glob("*.yml")):
             document = yaml.safe_load(path.read_text()) or {}
@@ -74,7 +84,13 @@ class Project:
                     if "glob" in library
                 )
                 found[key] = Pipeline(key, libraries, dict(spec.get("configuration", {})))
-        return found
+        declared = self.declared_pipelines
+        return dict(
+            sorted(
+                found.items(),
+                key=lambda item: declared.index(item[0]) if item[0] in declared else len(declared),
+            )
+        )
 
     def pipeline(self, name: str) -> Pipeline:
         pipelines = self.pipelines()

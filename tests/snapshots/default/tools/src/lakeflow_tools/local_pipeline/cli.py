@@ -1,9 +1,12 @@
 """`local-pipeline`: run the project's pipelines on Apache Spark, on this machine, offline.
 
-local-pipeline list                          pipelines, their datasets and expectations
+local-pipeline list                          pipelines and their datasets in flow order, with
+                                             expectations (no Spark needed)
 local-pipeline run NAME [--fresh]            run one pipeline on its sample data
-local-pipeline run --all [--fresh]           run every pipeline, one after another
-local-pipeline show NAME DATASET [--limit N] a few rows of a result table
+local-pipeline run --all [--fresh]           every pipeline, each after those it reads from
+local-pipeline show NAME DATASET [--limit N] a few rows of a dataset a run has written
+local-pipeline start | status | stop         the project's warm local Spark: started by the first
+                                             command that needs it, stopped after 20 idle minutes
 """
 
 from __future__ import annotations
@@ -13,52 +16,90 @@ import sys
 
 from lakeflow_tools.project import Project, ProjectError
 
-from . import report, runner
+from . import runner, server, service
 
 
 def _list(project: Project, _args: argparse.Namespace) -> int:
     from lakeflow_tools import graph
 
+    from . import report
+
     for name, pipeline in project.pipelines().items():
         print(name)
-        for dataset in graph.load(project, pipeline).values():
+        for dataset in graph.in_flow_order(graph.load(project, pipeline)):
             print(f"  {dataset.name:<34} {report.KIND.get(dataset.kind, dataset.kind)}")
             for rule in dataset.expectations:
                 print(f"      {rule.action:<5} {rule.name:<28} {rule.constraint}")
     return 0
 
 
+def _ask(project: Project, request: dict) -> int:
+    """Have the run service do it (its Python is warm), or do it here if none answers."""
+    running = server.ensure(runner.local_folder(project))
+    request = {**request, "root": str(project.root)}
+    code = service.call(running.service_port, running.token, request, _say) if running.service_port else None
+    if code is None:
+        from . import commands
+
+        code = commands.HANDLERS[request["command"]](project, request, _say)
+    return code
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr if line.startswith("local-pipeline: ") else sys.stdout, flush=True)
+
+
 def _run(project: Project, args: argparse.Namespace) -> int:
     if args.all == bool(args.name):
         raise ProjectError("give either a pipeline NAME or --all")
-    names = list(project.pipelines()) if args.all else [project.pipeline(args.name).name]
-    reports = []
-    for name in names:
-        print(f"{name}: running{' from scratch' if args.fresh else ''}...", flush=True)
-        reports.append(runner.run(project, name, fresh=args.fresh, timeout=args.timeout))
-        print(report.render(reports[-1]), flush=True)
-    failed = [r for r in reports if not r.ok]
-    if len(reports) > 1:
-        print(f"{len(reports) - len(failed)} of {len(reports)} pipelines completed")
-    for failure in failed:
-        print(report.failure_line(failure), file=sys.stderr)
-    return 1 if failed else 0
+    if args.name:
+        project.pipeline(args.name)  # an unknown name stops here, before Spark
+    request = {
+        "command": "run",
+        "name": args.name,
+        "all": args.all,
+        "fresh": args.fresh,
+        "timeout": args.timeout,
+    }
+    return _ask(project, request)
 
 
 def _show(project: Project, args: argparse.Namespace) -> int:
-    from lakeflow_tools import graph
+    pipeline = project.pipeline(args.name)
+    if not runner.has_table(project, args.dataset):  # answered from disk: no Spark to start
+        from lakeflow_tools import graph
 
-    from .session import local_session
-
-    datasets = graph.load(project, project.pipeline(args.name))
-    if args.dataset not in datasets:
-        raise ProjectError(f"pipeline {args.name} has no dataset {args.dataset!r}; it has {sorted(datasets)}")
-    with local_session(project) as spark:
-        if not spark.catalog.tableExists(args.dataset):
+        datasets = graph.load(project, pipeline)
+        if args.dataset not in datasets:
             raise ProjectError(
-                f"{args.dataset} has no local table yet: run `local-pipeline run {args.name}` first"
+                f"pipeline {pipeline.name} has no dataset {args.dataset!r}; it has {sorted(datasets)}"
             )
-        spark.read.table(args.dataset).show(args.limit, truncate=False)
+        raise ProjectError(
+            f"{args.dataset} has no local table yet: run `local-pipeline run {pipeline.name}` first"
+        )
+    return _ask(project, {"command": "show", "name": args.name, "dataset": args.dataset, "limit": args.limit})
+
+
+def _start(project: Project, _args: argparse.Namespace) -> int:
+    running = server.ensure(runner.local_folder(project))
+    print(f"local Spark is up on port {running.port}; `local-pipeline stop` stops it")
+    return 0
+
+
+def _status(project: Project, _args: argparse.Namespace) -> int:
+    state = runner.local_folder(project)
+    running = server.running(state)
+    print(
+        f"local Spark is up on port {running.port} (pid {running.pid})"
+        if running
+        else "local Spark is not running"
+    )
+    return 0
+
+
+def _stop(project: Project, _args: argparse.Namespace) -> int:
+    stopped = server.stop(runner.local_folder(project))
+    print("local Spark stopped" if stopped else "local Spark was not running")
     return 0
 
 
@@ -70,7 +111,7 @@ def parser() -> argparse.ArgumentParser:
     )
     run = commands.add_parser("run", help="run pipelines on their sample data")
     run.add_argument("name", nargs="?", help="the pipeline to run")
-    run.add_argument("--all", action="store_true", help="run every pipeline")
+    run.add_argument("--all", action="store_true", help="run every pipeline, in dependency order")
     run.add_argument(
         "--fresh", action="store_true", help="start from nothing: new landing copy, tables recomputed"
     )
@@ -81,6 +122,12 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("dataset", help="the dataset")
     show.add_argument("--limit", type=int, default=20, help="how many rows (default 20)")
     show.set_defaults(handler=_show)
+    for name, handler, help_text in (
+        ("start", _start, "start the warm local Spark now"),
+        ("status", _status, "whether the warm local Spark is up"),
+        ("stop", _stop, "stop the warm local Spark and everything it started"),
+    ):
+        commands.add_parser(name, help=help_text).set_defaults(handler=handler)
     return root
 
 
@@ -88,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.handler(Project.find(), args)
-    except ProjectError as error:
+    except (ProjectError, server.ServerError) as error:
         print(f"local-pipeline: {error}", file=sys.stderr)
         return 2
 

@@ -1,22 +1,22 @@
-"""The Spark Connect client of a local run, started by `spark-pipelines`' launcher in place of
-its own CLI script (pyspark/pipelines/cli.py `run`, which this follows step by step).
+"""One pipeline run on the project's local Spark, through Spark Connect: what
+`spark-pipelines run` does (pyspark/pipelines/cli.py), plus what a developer needs to see while
+it happens. As each dataset starts, completes or fails, `progress` hears of it with its row
+count and the rows its expectations dropped or flagged (counted in batch on the query's input,
+as Databricks counts them), or with the error, the user's file and line and, for a failed
+expect_or_fail rule, the first offending rows.
 
-It does what that script does, and while the session is still open it also counts the rows of
-every dataset and audits the local expectations, then writes everything to a JSON result file
-(path in $LOCAL_PIPELINE_RESULT) for the `local-pipeline` command to print.
+Imports pyspark: the `local-pipeline` command loads this module only once Spark is needed.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+import io
+import logging
 import os
-import re
-import sys
-import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
+from typing import Protocol
 
 from pyspark.pipelines.cli import load_pipeline_spec, register_definitions
 from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectGraphElementRegistry
@@ -26,34 +26,20 @@ from pyspark.sql import functions as F
 
 from lakeflow_tools import sql
 from lakeflow_tools.graph import Dataset, RecordingRegistry, unchecked_query
-from lakeflow_tools.local_pipeline.runner import EVENT_PREFIX
 
-FLOW_FAILED = re.compile(r"Flow '?(?:[\w]+\.)*(\w+)'? has FAILED")
-EXPECTATION_FAILED = re.compile(r"Expectation '([^']+)' failed \(expect_or_fail\): (.*?)(?: SQLSTATE|$)")
+from . import events
 
+OFFENDING_ROWS = 5
 
-def _follow(results, messages: list[str]) -> None:
-    """Print the run's events as `spark-pipelines` does, keeping their messages."""
-    for result in results:
-        if "pipeline_event_result" in result:
-            event = result["pipeline_event_result"].event
-            messages.append(event.message)
-            message = event.message.splitlines()[0].replace("spark_catalog.default.", "")
-            print(f"{EVENT_PREFIX}  {event.timestamp.ToDatetime():%H:%M:%S} {message}", flush=True)
+# pyspark logs every failed query as JSON on stderr; the run reports failures itself.
+logging.getLogger("pyspark").setLevel(logging.CRITICAL)
 
 
-def _failure(messages: list[str], error: BaseException) -> dict:
-    """The first failing dataset and expectation, from the events or else the error."""
-    text = "\n".join(messages) + "\n" + "".join(traceback.format_exception_only(error))
-    dataset = next((m.group(1) for m in FLOW_FAILED.finditer(text)), None)
-    expectation = EXPECTATION_FAILED.search(text)
-    first_line = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
-    return {
-        "dataset": dataset,
-        "expectation": expectation.group(1) if expectation else None,
-        "constraint": expectation.group(2) if expectation else None,
-        "message": first_line[:500],
-    }
+class Progress(Protocol):
+    def started(self, dataset: str) -> None: ...
+    def completed(self, dataset: str, info: dict) -> None: ...
+    def failed(self, dataset: str, failure: events.Failure) -> None: ...
+    def skipped(self, dataset: str) -> None: ...
 
 
 class _BatchReads:
@@ -103,10 +89,9 @@ def _holds(rule) -> Column:
     return F.expr(holds) if isinstance(holds, str) else holds
 
 
-def _audit(spark: SparkSession, dataset: Dataset) -> list[dict]:
-    """How many input rows break each expectation, evaluated on the query before any is applied
-    (as Databricks counts them). Totals over all input so far; the command turns them into counts
-    per run."""
+def audit(spark: SparkSession, dataset: Dataset) -> list[dict]:
+    """How many input rows break each expectation, evaluated on the query before any is applied.
+    Totals over all input so far; the runner turns them into counts per run."""
     audited = []
     for rules, rows in _checked_queries(spark, dataset):
         counts = rows.agg(
@@ -126,59 +111,121 @@ def _audit(spark: SparkSession, dataset: Dataset) -> list[dict]:
     return audited
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--spec", required=True)
-    parser.add_argument("--full-refresh-all", action="store_true")
-    args = parser.parse_args()
-    spec_path = Path(args.spec)
-    spec = load_pipeline_spec(spec_path)
-    result: dict = {"status": "COMPLETED", "datasets": {}}
+def offending_rows(spark: SparkSession, dataset: Dataset, rule_name: str) -> list[dict]:
+    """Up to OFFENDING_ROWS input rows that break the rule, as text."""
+    for rules, rows in _checked_queries(spark, dataset):
+        for rule in rules:
+            if rule.name == rule_name:
+                found = rows.where(~_holds(rule)).limit(OFFENDING_ROWS).collect()
+                return [
+                    {key: None if value is None else str(value) for key, value in row.asDict().items()}
+                    for row in found
+                ]
+    return []
 
-    builder = SparkSession.builder.config("spark.sql.connect.serverStacktrace.enabled", "false")
-    for key, value in spec.configuration.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    messages: list[str] = []
+
+def _located(failure: events.Failure, dataset: Dataset | None, root: Path) -> events.Failure:
+    """Where the failing dataset is defined, when the error itself did not say."""
+    if failure.file is None and dataset is not None and dataset.source:
+        path, line = dataset.source
+        failure.file = (
+            str(path.resolve().relative_to(root.resolve()))
+            if path.resolve().is_relative_to(root.resolve())
+            else str(path)
+        )
+        failure.line = line
+    return failure
+
+
+def execute(spark: SparkSession, root: Path, spec_path: Path, full_refresh: bool, progress: Progress) -> dict:
+    """Run the pipeline of the spec; the result: status, the datasets' counts, the failure."""
+    spec = load_pipeline_spec(spec_path)
+    for key, value in spec.configuration.items():  # what transformations read with spark.conf.get
+        spark.conf.set(key, value)
+    result: dict = {"status": "COMPLETED", "datasets": {}, "failure": None}
     try:
         graph_id = create_dataflow_graph(
             spark, default_catalog=spec.catalog, default_database=spec.database, sql_conf=spec.configuration
         )
         registry = RecordingRegistry(SparkConnectGraphElementRegistry(spark, graph_id))
-        register_definitions(spec_path, registry, spec, spark, graph_id)
-        datasets = registry.datasets()
-        try:
-            _follow(
-                start_run(
-                    spark,
-                    graph_id,
-                    full_refresh=[],
-                    full_refresh_all=args.full_refresh_all,
-                    refresh=[],
-                    dry=False,
-                    storage=spec.storage,
-                ),
-                messages,
-            )
-        except Exception as error:  # the run failed: report which dataset and why
-            result = {"status": "FAILED", "failure": _failure(messages, error), "datasets": {}}
-        if result["status"] == "COMPLETED":
-            for name, dataset in datasets.items():
-                if dataset.kind == "temporary_view":
-                    continue
-                result["datasets"][name] = {
-                    "kind": dataset.kind,
-                    "rows": spark.read.table(name).count(),
-                    "expectations": _audit(spark, dataset),
-                }
-    except Exception as error:  # definitions did not load or the graph did not resolve
-        result = {"status": "FAILED", "failure": _failure(messages, error), "datasets": {}}
-    finally:
-        Path(os.environ["LOCAL_PIPELINE_RESULT"]).write_text(json.dumps(result, indent=2))
-        spark.stop()
-    sys.exit(0 if result["status"] == "COMPLETED" else 1)
+        with redirect_stdout(io.StringIO()):  # pyspark's own "Importing ..." lines
+            register_definitions(spec_path, registry, spec, spark, graph_id)
+    except Exception as error:  # the definitions did not load: Python or SQL errors in them
+        failure = events.from_exception(error, root)
+        progress.failed(failure.dataset or "definitions", failure)
+        return {"status": "FAILED", "datasets": {}, "failure": failure.as_dict()}
+    datasets = registry.datasets()
+    by_flow = {flow.name.split(".")[-1]: flow.target.split(".")[-1] for flow in registry.flows}
 
+    def kind(name: str) -> str:
+        return datasets[name].kind if name in datasets else "unknown"
 
-if __name__ == "__main__":
-    main()
+    # A streaming flow can report COMPLETED and then FAILED: its completion is announced only
+    # once the next event shows it stands, so that each dataset gets one verdict.
+    pending: str | None = None
+
+    def complete(name: str) -> None:
+        info = {"kind": kind(name), "status": "COMPLETED"}
+        if name in datasets and kind(name) != "temporary_view":
+            info["rows"] = spark.read.table(name).count()
+            info["expectations"] = audit(spark, datasets[name])
+        result["datasets"][name] = info
+        progress.completed(name, info)
+
+    try:
+        stream = start_run(
+            spark,
+            graph_id,
+            full_refresh=[],
+            full_refresh_all=full_refresh,
+            refresh=[],
+            dry=False,
+            storage=spec.storage,
+        )
+        for response in stream:
+            if "pipeline_event_result" not in response:
+                continue
+            message = response["pipeline_event_result"].event.message
+            if log := os.environ.get("LOCAL_PIPELINE_EVENTS"):  # every event, for debugging
+                with open(log, "a") as events_log:
+                    events_log.write(message + "\n---\n")
+            state = events.flow_state(message)
+            if not state:
+                continue
+            name, status = by_flow.get(state[0], state[0]), state[1]
+            if pending and name == pending and status == "FAILED":
+                pending = None  # it did not stand
+            elif pending:
+                complete(pending)
+                pending = None
+            if result["datasets"].get(name, {}).get("status") in events.FINAL:
+                continue
+            if status in {"STARTING", "RUNNING"} and name not in result["datasets"]:
+                result["datasets"][name] = {"kind": kind(name), "status": "RUNNING"}
+                progress.started(name)
+            elif status == "COMPLETED":
+                result["datasets"].setdefault(name, {"kind": kind(name)})["status"] = "COMPLETING"
+                pending = name
+            elif status == "FAILED":
+                failure = _located(events.from_text(message, name, root), datasets.get(name), root)
+                if failure.expectation and name in datasets:
+                    try:
+                        failure.rows = offending_rows(spark, datasets[name], failure.expectation)
+                    except Exception:  # the rows are a help; the failure stands without them
+                        failure.rows = []
+                result["datasets"][name] = {"kind": kind(name), "status": "FAILED"}
+                result["failure"] = result["failure"] or failure.as_dict()
+                result["status"] = "FAILED"
+                progress.failed(name, failure)
+            elif status in events.FINAL:
+                result["datasets"][name] = {"kind": kind(name), "status": status}
+                progress.skipped(name)
+        if pending:
+            complete(pending)
+    except Exception as error:  # the run stopped: the failing flow's event came first, if any
+        result["status"] = "FAILED"
+        if result["failure"] is None:
+            failure = events.from_exception(error, root)
+            progress.failed(failure.dataset or "run", failure)
+            result["failure"] = failure.as_dict()
+    return result

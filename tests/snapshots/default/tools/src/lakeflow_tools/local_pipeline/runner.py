@@ -1,17 +1,20 @@
-"""One local run of one pipeline: prepare its landing files and spec, start `spark-pipelines`'
-launcher with this package's client, and turn the client's result into a report."""
+"""Local runs of the project's pipelines: the state folder, each run's landing files and spec, and
+the run itself on the warm local Spark (server.py), with its progress as it happens.
+
+Everything local runs write lives in the state folder, .local-pipelines/ (git-ignored) or
+$LOCAL_PIPELINES_DIR: landing copies, tables, checkpoints, the metastore, the server's log.
+Tests point LOCAL_PIPELINES_DIR at a folder of their own, so they never touch a developer's.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,15 +22,10 @@ import yaml
 
 from lakeflow_tools.project import Pipeline, Project
 
-from . import workarounds
-
-CLIENT = Path(__file__).with_name("client.py")
-"""Run by the launcher in the Spark driver; not imported here, so starting a run stays quick."""
-EVENT_PREFIX = "event> "
-"""Marks the lines of the client's output that this command shows among Spark's own."""
+from . import server, workarounds
 
 LOCAL_FOLDER = ".local-pipelines"
-"""Everything local runs write, git-ignored: landing copies, tables, checkpoints, logs."""
+STATE_VARIABLE = "LOCAL_PIPELINES_DIR"
 
 
 @dataclass
@@ -45,7 +43,8 @@ class Report:
 
 
 def local_folder(project: Project) -> Path:
-    return project.root / LOCAL_FOLDER
+    """The state folder of local runs."""
+    return Path(os.environ.get(STATE_VARIABLE) or project.root / LOCAL_FOLDER).resolve()
 
 
 def landing_folder(project: Project) -> Path:
@@ -55,11 +54,13 @@ def landing_folder(project: Project) -> Path:
 
 def warehouse_folder(project: Project) -> Path:
     """Where local runs write their tables, one folder per dataset."""
-    return local_folder(project) / "warehouse"
+    return workarounds.warehouse(local_folder(project))
 
 
-def spark_submit_opts(project: Project) -> str:
-    return workarounds.spark_submit_opts(local_folder(project), warehouse_folder(project))
+def has_table(project: Project, dataset: str) -> bool:
+    """Whether a local run has written the dataset: answered from disk, without Spark."""
+    folder = warehouse_folder(project) / dataset
+    return folder.is_dir() and any(folder.iterdir())
 
 
 def _prepare_landing(project: Project, pipeline: Pipeline, landing: Path, fresh: bool) -> None:
@@ -98,77 +99,126 @@ def _write_spec(project: Project, pipeline: Pipeline, folder: Path) -> Path:
 
 
 def _per_run(datasets: dict, baseline_path: Path) -> None:
-    """Turn the audit's totals over all input into counts for this run: streaming tables only
-    read what is new, materialized views recompute everything."""
+    """Turn the audit's totals over all input into counts for this run (see report.this_run),
+    and keep the totals for the next run."""
+    from .report import this_run
+
     baseline = json.loads(baseline_path.read_text()) if baseline_path.exists() else {}
     totals = {}
     for name, dataset in datasets.items():
-        for rule in dataset["expectations"]:
-            key = f"{name}/{rule['name']}"
-            totals[key] = {"input_rows": rule["input_rows"], "violations": rule["violations"]}
-            if dataset["kind"] == "streaming_table" and key in baseline:
-                rule["input_rows"] -= baseline[key]["input_rows"]
-                rule["violations"] -= baseline[key]["violations"]
+        for rule in dataset.get("expectations", []):
+            totals[f"{name}/{rule['name']}"] = {
+                "input_rows": rule["input_rows"],
+                "violations": rule["violations"],
+            }
+            rule["input_rows"], rule["violations"] = this_run(name, dataset["kind"], rule, baseline)
     baseline_path.write_text(json.dumps(totals, indent=2))
 
 
-def run(project: Project, name: str, fresh: bool = False, timeout: float = 900) -> Report:
+class _Keepalive:
+    """Keeps the server from stopping as idle while a command uses it."""
+
+    def __init__(self, state: Path) -> None:
+        self._state, self._done = state, threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        while not self._done.wait(30):
+            server.touch(self._state)
+
+    def __enter__(self) -> _Keepalive:
+        server.touch(self._state)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._done.set()
+        server.touch(self._state)
+
+
+def connect(project: Project, say: Callable[[str], None] = print):
+    """A Spark Connect session on the project's warm local Spark, started if needed."""
+    state = local_folder(project)
+    running = server.ensure(state, say)
+    from pyspark.sql import SparkSession
+
+    return SparkSession.builder.remote(running.url).create()  # never a cached session of an older server
+
+
+def run(
+    project: Project, name: str, fresh: bool = False, timeout: float = 900, say: Callable[[str], None] = print
+) -> Report:
+    """Run one pipeline and report it; `say` hears its progress, a line at a time."""
+    from . import report
+
     pipeline = project.pipeline(name)
-    folder = local_folder(project) / name
+    state = local_folder(project)
+    folder = state / name
+    say(report.starting(name, fresh))
+    start = time.perf_counter()
     if fresh:
         shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     _prepare_landing(project, pipeline, landing_folder(project) / name, fresh)
     spec = _write_spec(project, pipeline, folder)
-    result_path, log = folder / "result.json", folder / "run.log"
-    result_path.unlink(missing_ok=True)
+    with _Keepalive(state):
+        spark = connect(project, say)
+        from . import client
 
-    spark_home = Path(importlib.util.find_spec("pyspark").origin).parent
-    command = [
-        str(spark_home / "bin" / "spark-class"),
-        "org.apache.spark.deploy.SparkPipelines",
-        str(CLIENT),
-        "run",
-        "--spec",
-        str(spec),
-        *(["--full-refresh-all"] if fresh else []),
-    ]
-    env = {
-        **os.environ,
-        "SPARK_HOME": str(spark_home),
-        "PYSPARK_PYTHON": sys.executable,
-        "SPARK_SUBMIT_OPTS": spark_submit_opts(project),
-        "LOCAL_PIPELINE_RESULT": str(result_path),
-    }
-    start = time.perf_counter()
-    with log.open("w") as spark_log:  # everything to the log; the run's events to the screen too
-        process = subprocess.Popen(
-            command,
-            cwd=project.root,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,  # its own process group, so a timeout stops both JVMs
-        )
-        watchdog = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
-        watchdog.start()
+        progress = report.Progress(name, say, folder / "expectation-totals.json")
+        timer = threading.Timer(timeout, spark.interruptAll)
+        timer.start()
         try:
-            for line in process.stdout:
-                spark_log.write(line)
-                if line.startswith(EVENT_PREFIX):
-                    print(line.removeprefix(EVENT_PREFIX), end="", flush=True)
-            process.wait()
+            result = client.execute(spark, project.root, spec, fresh, progress)
         finally:
-            watchdog.cancel()
+            timer.cancel()
+            spark.stop()  # the session, not the server
     seconds = time.perf_counter() - start
-
-    if not result_path.exists():
-        timed_out = seconds >= timeout
-        reason = f"timed out after {timeout:.0f} s" if timed_out else "Spark stopped before the run ended"
-        failure = {"dataset": None, "expectation": None, "message": reason}
-        return Report(name, "FAILED", seconds, failure=failure, log=log)
-    result = json.loads(result_path.read_text())
+    if result["status"] != "COMPLETED" and seconds >= timeout:
+        result["failure"] = {"dataset": None, "message": f"timed out after {timeout:.0f} s"}
     if result["status"] == "COMPLETED":
         _per_run(result["datasets"], folder / "expectation-totals.json")
-    return Report(name, result["status"], seconds, result["datasets"], result.get("failure"), log)
+    run_report = Report(
+        name, result["status"], seconds, result["datasets"], result["failure"], state / "server.log"
+    )
+    say(report.verdict(run_report))
+    return run_report
+
+
+def run_all(
+    project: Project, names: list[str], fresh: bool, timeout: float, say: Callable[[str], None] = print
+) -> list[Report]:
+    """Run pipelines in waves of their dependencies (a pipeline that reads another's datasets
+    runs after it), the pipelines of a wave at the same time, each line saying whose it is. A
+    pipeline whose dependency failed does not run."""
+    say(f"running {len(names)} pipelines, each after those it reads from: {', '.join(names)}")
+    from lakeflow_tools import graph
+
+    graphs = {n: graph.load(project, project.pipeline(n)) for n in names}
+    outputs = {n: set(graphs[n]) for n in names}
+    reads = {n: set().union(*(d.reads for d in graphs[n].values())) for n in names}
+    needs = {n: {other for other in names if other != n and reads[n] & outputs[other]} for n in names}
+    lock = threading.Lock()
+
+    def prefixed(pipeline: str) -> Callable[[str], None]:
+        def say_line(line: str) -> None:
+            with lock:
+                for part in line.splitlines():
+                    say(part if part.startswith(f"{pipeline}:") else f"{pipeline}: {part.lstrip()}")
+
+        return say_line
+
+    reports: dict[str, Report] = {}
+    if names:  # the server once, before the pipelines of the first wave share it
+        with _Keepalive(local_folder(project)):
+            server.ensure(local_folder(project), say)
+    for wave in graph.dependency_order(needs):
+        ready = [n for n in wave if all(reports[d].ok for d in needs[n] if d in reports)]
+        for skipped in set(wave) - set(ready):
+            say(f"{skipped}: not run: {', '.join(sorted(needs[skipped]))} failed")
+            reports[skipped] = Report(skipped, "SKIPPED", 0.0, failure={"message": "a dependency failed"})
+        speak = prefixed if len(ready) > 1 else (lambda _pipeline: say)
+        with ThreadPoolExecutor(max_workers=max(len(ready), 1)) as pool:
+            futures = {n: pool.submit(run, project, n, fresh, timeout, speak(n)) for n in ready}
+        reports |= {n: future.result() for n, future in futures.items()}
+    return [reports[n] for n in names]
