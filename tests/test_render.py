@@ -8,11 +8,14 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import load_answers, questions, render, tree
+from .conftest import TEMPLATE, load_answers, questions, render, tree
 
 # A Jinja expression, statement or comment; Python's `}}` in dict literals is not one, nor are
 # Azure Pipelines' and GitHub Actions' own `${{ ... }}` expressions.
 JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{-?\s*[A-Za-z_][^{}]*\}\}|\{%|%\}|\{#")
+
+
+TOOLS = TEMPLATE / "tools/src"
 
 
 def expected_files(answers: dict) -> set[str]:
@@ -39,10 +42,11 @@ def expected_files(answers: dict) -> set[str]:
         "tests/pipelines/test_graph.py",
         "tests/pipelines/test_local_run.py",
         "tools/pyproject.toml",
-        *(f"tools/src/lakeflow_tools/{module}.py" for module in ("__init__", "project", "graph", "sql")),
+        # The tooling, as the package at the top of this repository has it (tests/test_tools.py).
         *(
-            f"tools/src/lakeflow_tools/local_pipeline/{module}.py"
-            for module in ("__init__", "cli", "client", "report", "runner", "session", "workarounds")
+            f"tools/src/{path.relative_to(TOOLS).as_posix()}"
+            for path in TOOLS.rglob("*.py")
+            if path.name != "integration_tests.py"
         ),
     }
     if answers["integration_tests"]:
