@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -30,6 +31,7 @@ from lakeflow_tools.graph import Dataset, RecordingRegistry, unchecked_query
 from . import events
 
 OFFENDING_ROWS = 5
+_REGISTERING = threading.Lock()
 
 # pyspark logs every failed query as JSON on stderr; the run reports failures itself.
 logging.getLogger("pyspark").setLevel(logging.CRITICAL)
@@ -148,7 +150,10 @@ def execute(spark: SparkSession, root: Path, spec_path: Path, full_refresh: bool
             spark, default_catalog=spec.catalog, default_database=spec.database, sql_conf=spec.configuration
         )
         registry = RecordingRegistry(SparkConnectGraphElementRegistry(spark, graph_id))
-        with redirect_stdout(io.StringIO()):  # pyspark's own "Importing ..." lines
+        # One registration at a time in this process: pyspark patches the session's classes
+        # while definitions load (to refuse spark.conf.set in them) and puts them back after;
+        # two at once would leave them patched.
+        with _REGISTERING, redirect_stdout(io.StringIO()):  # and pyspark's own "Importing ..." lines
             register_definitions(spec_path, registry, spec, spark, graph_id)
     except Exception as error:  # the definitions did not load: Python or SQL errors in them
         failure = events.from_exception(error, root)
