@@ -11,11 +11,13 @@ pipelines, sql.py for SQL ones; on Databricks the native flow runs. The rules, p
 - SCD type 1: the event with the highest sequence decides: an upsert gives the row, a delete
   removes the key, so an upsert older than a delete does not bring the key back. At equal
   sequences the upsert wins.
-- SCD type 2: each upsert whose values differ from the version before it opens a version at its
-  sequence (`__START_AT`) and closes the previous one there (`__END_AT`); an upsert with the same
-  values does not; a delete closes the current version and opens none. Late events land where
-  their sequence puts them. At equal sequences a delete wins. `__START_AT` and `__END_AT` have
-  the sequencing column's type; the open version has `__END_AT` NULL.
+- SCD type 2: each upsert whose tracked values differ from the version before it opens a version
+  at its sequence (`__START_AT`) and closes the previous one there (`__END_AT`); an upsert with
+  the same tracked values does not, but its other values become the version's; a delete closes
+  the current version and opens none. Late events land where their sequence puts them. At equal
+  sequences a delete wins. Every column of the target but the keys is tracked, except
+  `track_history_except`. `__START_AT` and `__END_AT` have the sequencing column's type; the open
+  version has `__END_AT` NULL.
 - `except_columns` leave the target; the sequencing and delete expressions are computed before.
 
 `{source}` in the query stands for the change feed: a table name, or a DataFrame passed to
@@ -25,6 +27,19 @@ pipelines, sql.py for SQL ones; on Databricks the native flow runs. The rules, p
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+HELPERS = (
+    "__seq",
+    "__is_delete",
+    "__rank",
+    "__values",
+    "__opens",
+    "__version",
+    "__next",
+    "__start",
+    "__last",
+)
+"""The columns the SCD type 2 query works with, none of them in the target."""
 
 
 def _columns(names: Sequence[str]) -> str:
@@ -38,6 +53,7 @@ def scd_query(
     except_columns: Sequence[str] = (),
     scd_type: int = 1,
     source: str = "{source}",
+    track_history_except: Sequence[str] = (),
 ) -> str:
     """The SQL of the target: SCD type 1 (the latest row per key) or 2 (every version)."""
     if scd_type not in (1, 2):
@@ -68,7 +84,10 @@ def scd_query(
             ]
         )
 
-    tracked_out = without("__seq", "__is_delete", "__rank", keys_too=True)  # what a version is about
+    in_order = f"PARTITION BY {key_list} ORDER BY __seq"
+    tracked_out = without(
+        "__seq", "__is_delete", "__rank", *map("`{}`".format, track_history_except), keys_too=True
+    )
     if scd_type == 1:
         return (
             f"WITH events AS (\n  {events}\n),\n"
@@ -90,8 +109,7 @@ def scd_query(
         "  ) WHERE __rank = 1\n"
         "),\n"
         "tracked AS (\n"
-        "  SELECT *,\n"
-        f"    to_json(struct(* EXCEPT ({tracked_out}))) AS __values\n"
+        f"  SELECT *, to_json(struct(* EXCEPT ({tracked_out}))) AS __values\n"
         "  FROM distinct_events\n"
         "),\n"
         "marked AS (\n"
@@ -99,13 +117,22 @@ def scd_query(
         "    lag(__seq) OVER changes IS NULL OR lag(__is_delete) OVER changes\n"
         "    OR NOT (lag(__values) OVER changes <=> __values)\n"
         "  ) AS __opens\n"
-        f"  FROM tracked WINDOW changes AS (PARTITION BY {key_list} ORDER BY __seq)\n"
+        f"  FROM tracked WINDOW changes AS ({in_order})\n"
         "),\n"
-        "boundaries AS (\n"
-        f"  SELECT *, lead(__seq) OVER (PARTITION BY {key_list} ORDER BY __seq) AS __next\n"
-        "  FROM marked WHERE __opens OR __is_delete\n"
+        "numbered AS (\n"
+        "  SELECT *,\n"
+        f"    count_if(__opens) OVER ({in_order} ROWS UNBOUNDED PRECEDING) AS __version,\n"
+        "    min(CASE WHEN __opens OR __is_delete THEN __seq END)\n"
+        f"      OVER ({in_order} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS __next\n"
+        "  FROM marked\n"
+        "),\n"
+        "versions AS (\n"
+        "  SELECT *,\n"
+        f"    min(__seq) OVER (PARTITION BY {key_list}, __version) AS __start,\n"
+        f"    row_number() OVER (PARTITION BY {key_list}, __version ORDER BY __seq DESC) AS __last\n"
+        "  FROM numbered WHERE NOT __is_delete\n"
         ")\n"
-        f"SELECT * EXCEPT ({without('__seq', '__is_delete', '__rank', '__values', '__opens', '__next')}),\n"
-        "  __seq AS __START_AT, __next AS __END_AT\n"
-        "FROM boundaries WHERE __opens"
+        f"SELECT * EXCEPT ({without(*HELPERS)}),\n"
+        "  __start AS __START_AT, __next AS __END_AT\n"
+        "FROM versions WHERE __last = 1"
     )
