@@ -89,6 +89,7 @@ class AutoCdc:
     apply_as_deletes: str | None
     except_columns: tuple[str, ...]
     scd_type: int
+    track_history_except: tuple[str, ...] = ()
 
     def query(self, source: str | None = None) -> str:
         """The target, computed from the whole feed (cdc.py)."""
@@ -99,6 +100,7 @@ class AutoCdc:
             self.except_columns,
             self.scd_type,
             source or self.source,
+            self.track_history_except,
         )
 
 
