@@ -84,7 +84,10 @@ def main(argv: list[str] | None = None) -> None:
         names = replace_landing_files(sample, Path(args.landing))
         print(f"{args.landing}: {', '.join(names)}")
     else:
-        tables = {layer: f"`{args.catalog}`.`{args.schema}`.`{args.pipeline}_{layer}`" for layer in ("silver", "gold")}
+        tables = {
+            layer: f"`{args.catalog}`.`{args.schema}`.`{args.pipeline}_{layer}`"
+            for layer in ("silver", "gold")
+        }
         validate(spark, tables, args.pipeline, sample, expected)
         print(f"{', '.join(tables.values())} hold what the sample data gives")
 

@@ -65,7 +65,12 @@ def test_type_2_a_late_delete_leaves_a_gap(spark):
 
 
 def test_type_2_repeated_values_open_no_version(spark):
-    events = [("1", 1, "U", "eve", "t1"), ("1", 2, "U", "eve", "t2"), ("1", 3, "D", None, "t3"), ("1", 4, "U", "eva", "t4")]
+    events = [
+        ("1", 1, "U", "eve", "t1"),
+        ("1", 2, "U", "eve", "t2"),
+        ("1", 3, "D", None, "t3"),
+        ("1", 4, "U", "eva", "t4"),
+    ]
 
     assert apply(spark, events, 2) == {("1", "eve", 1, 3), ("1", "eva", 4, None)}
 
