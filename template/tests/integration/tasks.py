@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+
 def sample_data(root: Path, pipeline: str) -> Path:
     return root / "tests" / "data" / pipeline / "landing"
 
