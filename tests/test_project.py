@@ -20,7 +20,8 @@ from .conftest import LOCAL_PYTHON, load_answers, render
 
 pytestmark = pytest.mark.project
 
-# aws_classic: no integration tests; sql_pipelines: the same pipelines as multi_pipeline, in SQL.
+# aws_classic: no integration tests; multi_pipeline: a pipeline of every source kind;
+# sql_pipelines: the same pipelines, in SQL.
 PROJECT_ANSWER_SETS = ["default", "multi_pipeline", "aws_classic", "sql_pipelines"]
 _SYNCED: dict[str, tuple[Path, dict]] = {}
 
@@ -83,8 +84,13 @@ def test_local_runs_of_every_pipeline(synced):
     uv("run", "pytest", "-m", "local_run", "--junitxml=local-runs.xml", cwd=project)
 
     suite = ET.parse(project / "local-runs.xml").getroot().find("testsuite")
+    pipelines = answers.get("pipelines", ["orders"])
+    changes = [name for name in pipelines if answers.get("pipeline_sources", {}).get(name, "json").startswith("cdc")]
+    # Eight for the runner, one per pipeline (its gold), one per change feed (its hand-checked
+    # target), one for a second run of files and one for a new change, when there are such pipelines.
+    per_kind = len(changes) + (len(changes) < len(pipelines)) + bool(changes)
     assert int(suite.get("skipped")) == 0
-    assert int(suite.get("tests")) == 9 + len(answers.get("pipelines", ["orders"]))
+    assert int(suite.get("tests")) == 8 + len(pipelines) + per_kind
 
 
 def test_unit_tests_catch_broken_logic(synced, tmp_path):
@@ -137,30 +143,38 @@ def test_ci_checks_job_runs_here(synced):
     assert all((project / name).stat().st_size > 0 for name in files)
 
 
-# Run in the rendered project's environment, which has pyarrow: the gold tables a local run left
-# (Parquet, read without Spark), rows sorted.
-READ_GOLD = """
+# Run in the rendered project's environment, which has pyarrow: tables a local run left (Parquet,
+# read without Spark), rows sorted.
+READ_TABLES = """
 import json, sys
 import pyarrow.parquet as pq
-tables = {name: pq.read_table(f".local-pipelines/warehouse/{name}_gold").to_pylist() for name in sys.argv[1:]}
+tables = {name: pq.read_table(f".local-pipelines/warehouse/{name}").to_pylist() for name in sys.argv[1:]}
 print(json.dumps({name: sorted(map(str, rows)) for name, rows in tables.items()}))
 """
 
 
-def gold_tables(project: Path, pipelines: list[str]) -> dict[str, list[str]]:
-    return json.loads(uv("run", "python", "-c", READ_GOLD, *pipelines, cwd=project).stdout)
+def tables(project: Path, names: list[str]) -> dict[str, list[str]]:
+    return json.loads(uv("run", "python", "-c", READ_TABLES, *names, cwd=project).stdout)
+
+
+def compared_tables(answers: dict) -> list[str]:
+    """Every pipeline's gold; for a change feed also the table AUTO CDC keeps (its silver)."""
+    sources = answers.get("pipeline_sources", {})
+    changes = [f"{name}_silver" for name in answers["pipelines"] if sources.get(name, "json").startswith("cdc")]
+    return [f"{name}_gold" for name in answers["pipelines"]] + changes
 
 
 def test_sql_and_python_pipelines_give_the_same_gold(tmp_path_factory):
-    """`local-pipeline run --all` of the SQL variant exits 0 and its gold tables equal the Python
-    variant's, on the same sample data."""
+    """`local-pipeline run --all` of the SQL variant exits 0 and its gold tables, and the SCD
+    targets of its change feeds, equal the Python variant's, on the same sample data."""
     results = {}
     for answer_set in ("multi_pipeline", "sql_pipelines"):
         project, answers = sync(answer_set, tmp_path_factory)
         uv("run", "local-pipeline", "run", "--all", "--fresh", cwd=project)
-        results[answers.get("pipeline_language", "python")] = gold_tables(project, answers["pipelines"])
+        results[answers.get("pipeline_language", "python")] = tables(project, compared_tables(answers))
 
     assert results["sql"] == results["python"]
+    assert any(name.endswith("_silver") for name in results["sql"])  # a change feed's target compared
     assert all(rows for rows in results["sql"].values())
 
 

@@ -29,6 +29,7 @@ def expected_files(answers: dict) -> set[str]:
         "databricks.yml",
         "pyproject.toml",
         f"{package}/__init__.py",
+        f"{package}/auto_cdc.py",
         f"{package}/expectations.py",
         f"{package}/landing.py",
         f"{package}/pipelines.py",
@@ -89,18 +90,30 @@ def expected_files(answers: dict) -> set[str]:
     sql = answers.get("pipeline_language") == "sql"
     for name in answers["pipelines"]:
         transformations = f"{package}/{name}/transformations"
-        files |= {
-            f"resources/{name}.pipeline.yml",
-            f"{package}/{name}/__init__.py",
-            f"tests/data/{name}/landing/{name}-0001.json",
-        }
+        source = source_of(answers, name)
+        files |= {f"resources/{name}.pipeline.yml", f"{package}/{name}/__init__.py"}
+        if source.startswith("cdc"):  # a change feed arrives in two deliveries, the second one late
+            files |= {f"tests/data/{name}/landing/{name}-changes-000{n}.json" for n in (1, 2)}
+            files.add("tests/unit/test_auto_cdc.py")
+        else:
+            files.add(f"tests/data/{name}/landing/{name}-0001.{source}")
         if sql:
             files |= {f"{transformations}/{name}_landing.py", f"tests/unit/test_{name}_sql.py"}
-            files |= {f"{transformations}/{name}_{layer}.sql" for layer in ("bronze", "silver", "gold")}
         else:
             files |= {f"{package}/{name}/logic.py", f"tests/unit/test_{name}_logic.py"}
-            files |= {f"{transformations}/{name}_{layer}.py" for layer in ("bronze", "silver", "gold")}
+        files |= {f"{transformations}/{layer}" for layer in layers(answers, name)}
     return files
+
+
+def source_of(answers: dict, pipeline: str) -> str:
+    return answers.get("pipeline_sources", {}).get(pipeline, "json")
+
+
+def layers(answers: dict, pipeline: str) -> list[str]:
+    """A pipeline's dataset files: a change feed has its typed changes between bronze and silver."""
+    names = ["bronze", "silver", "gold"] + (["changes"] if source_of(answers, pipeline).startswith("cdc") else [])
+    suffix = "sql" if answers.get("pipeline_language") == "sql" else "py"
+    return [f"{pipeline}_{name}.{suffix}" for name in names]
 
 
 def test_file_set_follows_the_answers(project, answers):
@@ -211,10 +224,7 @@ def test_pipeline_resources_follow_the_answers(project, answers):
             assert pipeline["edition"] == "ADVANCED"
             assert pipeline["clusters"][0]["node_type_id"]
         source = project / "resources" / pipeline["libraries"][0]["glob"]["include"].removesuffix("/**")
-        if answers.get("pipeline_language") == "sql":
-            expected = [f"{name}_landing.py", *(f"{name}_{layer}.sql" for layer in ("bronze", "gold", "silver"))]
-        else:
-            expected = [f"{name}_{layer}.py" for layer in ("bronze", "gold", "silver")]
+        expected = layers(answers, name) + ([f"{name}_landing.py"] if answers.get("pipeline_language") == "sql" else [])
         assert sorted(p.name for p in source.iterdir()) == sorted(expected)
         assert (project / "resources" / pipeline["root_path"]).is_dir()
 
