@@ -3,6 +3,7 @@ renders (one per session), and the one way every tier copies, reads and commits 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -52,16 +53,24 @@ VOLATILE = re.compile(r"^(_commit|_src_path): .*\n", re.MULTILINE)
 
 
 def tree(root: Path) -> dict[str, str]:
-    """Every file of a rendered tree (.git aside) by relative path, as text, the answers file
-    without its volatile lines."""
+    """Every file of a rendered tree (.git aside) by relative path, as text (a binary file, such
+    as a Parquet sample, as its size and digest), the answers file without its volatile lines."""
     found = {}
     for path in sorted(root.rglob("*")):
         if path.is_file() and ".git" not in path.relative_to(root).parts:
-            text = path.read_text()
+            text = contents(path)
             found[path.relative_to(root).as_posix()] = (
                 VOLATILE.sub("", text) if path.name == ".copier-answers.yml" else text
             )
     return found
+
+
+def contents(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return f"<binary: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}>\n"
 
 
 # Who commits and tags in the tests, whatever the machine's git configuration.

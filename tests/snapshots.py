@@ -38,7 +38,10 @@ def write(answer_set: str, rendered: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
     for name, text in tree(rendered).items():
         (target / name).parent.mkdir(parents=True, exist_ok=True)
-        (target / name).write_text(text)
+        if text.startswith("<binary: "):
+            shutil.copyfile(rendered / name, target / name)
+        else:
+            (target / name).write_text(text)
 
 
 def main() -> None:

@@ -74,7 +74,11 @@ BAD = [
     ("catalogs", {"dev": "x" * 256, "staging": "s", "prod": "p"}, "Unity Catalog"),
     ("service_principals", {"dev": "", "staging": "", "prod": ""}, 'not an environment here: ["dev"]'),
     ("service_principals", principals(staging="not-a-uuid"), "application ID"),
-    ("pipeline_sources", {"customers": "csv"}, 'names a pipeline this project does not have; the pipelines are ["orders"]'),
+    (
+        "pipeline_sources",
+        {"customers": "csv"},
+        'names a pipeline this project does not have; the pipelines are ["orders"]',
+    ),
     ("pipeline_sources", {"orders": "xml"}, 'choose one of ["json", "csv", "parquet", "cdc_scd1", "cdc_scd2"]'),
     ("pipeline_sources", {"orders": "cdc_scd3"}, "is not a source"),
     ("pipeline_sources", ["orders"], "YAML mapping"),

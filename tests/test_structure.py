@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from .conftest import TEMPLATE
+from .conftest import TEMPLATE, contents
 
 # The raw spellings of derived facts, each of which has a name in includes/derived.yml.
 DERIVED = {
@@ -38,7 +38,7 @@ def test_derived_facts_are_spelled_only_in_derived_yml():
     found = {
         name: spellings
         for name in template_files()
-        if name != "includes/derived.yml" and (spellings := raw_spellings((TEMPLATE / name).read_text()))
+        if name != "includes/derived.yml" and (spellings := raw_spellings(contents(TEMPLATE / name)))
     }
 
     assert found == {}, f"use the names of includes/derived.yml instead: {DERIVED}"

@@ -126,34 +126,50 @@ def bundle_problems(project: Path) -> dict[str, list[str]]:
 
 
 def test_adding_and_removing_a_pipeline_through_update(tmp_path):
+    """docs/add-a-pipeline.md: a change-feed pipeline joins a project of one file pipeline with its
+    own files only (the lists that name every pipeline gain it), the team's edits in the other
+    pipeline and the README kept; removing it gives back the project as it was."""
     project = generate(tmp_path / "project", {"pipelines": ["orders"]}, "HEAD")
+    logic = project / "src/lakeflow_project/orders/logic.py"
+    logic.write_text(logic.read_text() + "\n# Reviewed by the team.\n")
     readme = project / "README.md"
     readme.write_text(readme.read_text() + "\nTeam notes: orders first.\n")
-    commit_all(project, "Team edit")
+    commit_all(project, "Team edits")
     before = tree(project)
 
-    update(project, pipelines=["orders", "customers"])
+    update(project, pipelines=["orders", "customers"], pipeline_sources={"customers": "cdc_scd2"})
 
     assert_clean_merge(project)
-    added = set(tree(project)) - set(before)
+    after = tree(project)
+    added = set(after) - set(before)
+    changed = {name for name in before if after.get(name) != before[name]}
     assert {
         "resources/customers.pipeline.yml",
         "resources/customers.integration_test.job.yml",
         "src/lakeflow_project/customers/logic.py",
+        "src/lakeflow_project/customers/transformations/customers_changes.py",
         "tests/unit/test_customers_logic.py",
-        "tests/data/customers/landing/customers-0001.json",
+        "tests/data/customers/landing/customers-changes-0002.json",
     } <= added
-    assert "customers" in (project / "resources/integration_tests.job.yml").read_text()
+    assert [name for name in added if "customers" not in name] == ["tests/unit/test_auto_cdc.py"]
+    lists = {".copier-answers.yml", "README.md", "resources/integration_tests.job.yml"}
+    assert changed - lists <= {
+        f"tests/pipelines/{name}" for name in ("expected.py", "test_graph.py", "test_local_run.py")
+    }
+    assert after[str(logic.relative_to(project))].endswith("# Reviewed by the team.\n")
     assert "Team notes: orders first." in readme.read_text()
+    assert "customers: cdc_scd2" in after[".copier-answers.yml"]
     assert bundle_problems(project) == {}
     commit_all(project, "Add customers")
 
-    update(project, pipelines=["orders"])
+    update(project, pipelines=["orders"], pipeline_sources={})
 
     assert_clean_merge(project)
     after = tree(project)
-    assert [name for name in after if "customers" in name] == []
-    assert after == before  # everything else as it was, the team's edit included
+    assert [name for name in after if "customers" in name or "auto_cdc" in name.split("/")[-1]] == [
+        "src/lakeflow_project/auto_cdc.py"  # the pipeline API's, in every project
+    ]
+    assert after == before  # everything else as it was, the team's edits included
     assert bundle_problems(project) == {}
 
 

@@ -5,22 +5,22 @@ Databricks and on Apache Spark (>= 4.1, ``spark-pipelines``). Databricks' ``pysp
 has expectations and they are re-exported as they are; Apache Spark's has none, so elsewhere the
 local ones from ``expectations.py`` stand in, with the same names and arguments.
 
+AUTO CDC (``create_streaming_table`` and ``create_auto_cdc_flow``) is native on Databricks;
+Apache Spark 4.3 cannot write its targets locally, so ``auto_cdc.py`` stands in there, computing
+the same table from the whole change feed.
+
 Portable subset: ``table`` for streaming queries only, ``materialized_view`` for batch,
-``temporary_view``, ``create_streaming_table`` and one ``append_flow`` per target table;
-unqualified dataset names; ``spark.read.table`` / ``spark.readStream.table``.
+``temporary_view``, ``create_streaming_table`` with one ``append_flow`` or one
+``create_auto_cdc_flow`` per target table; unqualified dataset names; ``spark.read.table`` /
+``spark.readStream.table``.
 """
 
 import os
 
 from pyspark import pipelines as _native
-from pyspark.pipelines import (
-    append_flow,
-    create_streaming_table,
-    materialized_view,
-    table,
-    temporary_view,
-)
+from pyspark.pipelines import materialized_view, table, temporary_view
 
+from . import auto_cdc as _local_cdc
 from . import expectations as _local
 
 EXPECTATIONS = (
@@ -52,10 +52,16 @@ expect_all = _source.expect_all
 expect_all_or_drop = _source.expect_all_or_drop
 expect_all_or_fail = _source.expect_all_or_fail
 
+_cdc_source = _native if ON_DATABRICKS else _local_cdc
+create_streaming_table = _cdc_source.create_streaming_table
+append_flow = _cdc_source.append_flow
+create_auto_cdc_flow = _cdc_source.create_auto_cdc_flow
+
 __all__ = [
     "EXPECTATIONS",
     "ON_DATABRICKS",
     "append_flow",
+    "create_auto_cdc_flow",
     "create_streaming_table",
     "expect",
     "expect_all",

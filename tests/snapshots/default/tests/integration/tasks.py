@@ -12,12 +12,9 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 from pyspark.sql import SparkSession
-
-Gold = dict[tuple[str, str], tuple[int, Decimal]]
 
 
 def sample_data(root: Path, pipeline: str) -> Path:
@@ -44,22 +41,29 @@ def create_schema_and_volume(spark: SparkSession, landing: str) -> None:
     spark.sql(f"CREATE VOLUME IF NOT EXISTS `{catalog}`.`{schema}`.`{volume}`")
 
 
-def gold_of(spark: SparkSession, table: str) -> Gold:
-    return {
-        (row.event_date.isoformat(), row.category): (row.record_count, row.total_amount)
-        for row in spark.read.table(table).collect()
-    }
+def rows_of(spark: SparkSession, table: str, columns: tuple[str, ...]) -> set[tuple]:
+    """The table's rows in these columns, as text (None for NULL), like tests/pipelines/expected.py."""
+    found = spark.read.table(table).select(*columns).collect()
+    return {tuple(None if value is None else str(value) for value in row) for row in found}
 
 
-def validate(spark: SparkSession, table: str, wanted: Gold) -> None:
-    """Raise AssertionError, naming every difference, unless the gold table holds `wanted`."""
-    actual = gold_of(spark, table)
+def check(spark: SparkSession, table: str, columns: tuple[str, ...], wanted: set[tuple]) -> None:
+    """Raise AssertionError, naming every missing and unexpected row, unless the table holds `wanted`."""
+    actual = rows_of(spark, table, columns)
     if actual != wanted:
-        lines = [f"{table} differs from what the sample data gives:"]
-        for key in sorted(set(actual) | set(wanted)):
-            if actual.get(key) != wanted.get(key):
-                lines.append(f"  {key}: expected {wanted.get(key)}, found {actual.get(key)}")
+        lines = [f"{table} differs from what the sample data gives ({', '.join(columns)}):"]
+        lines += [f"  missing    {row}" for row in sorted(wanted - actual, key=str)]
+        lines += [f"  unexpected {row}" for row in sorted(actual - wanted, key=str)]
         raise AssertionError("\n".join(lines))
+
+
+def validate(spark: SparkSession, tables: dict[str, str], pipeline: str, sample: Path, expected) -> None:
+    """The pipeline's silver (for a change feed: the AUTO CDC table) and gold tables against
+    what its sample data gives (tests/pipelines/expected.py)."""
+    kind = expected.kind(pipeline)
+    if (silver := expected.silver(pipeline)) is not None:
+        check(spark, tables["silver"], expected.SILVER_COLUMNS[expected.SOURCES[pipeline]], silver)
+    check(spark, tables["gold"], expected.GOLD_COLUMNS[kind], expected.gold(pipeline, sample))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -81,9 +85,12 @@ def main(argv: list[str] | None = None) -> None:
         names = replace_landing_files(sample, Path(args.landing))
         print(f"{args.landing}: {', '.join(names)}")
     else:
-        table = f"`{args.catalog}`.`{args.schema}`.`{args.pipeline}_gold`"
-        validate(spark, table, expected.gold(sample))
-        print(f"{table} holds what the sample data gives")
+        tables = {
+            layer: f"`{args.catalog}`.`{args.schema}`.`{args.pipeline}_{layer}`"
+            for layer in ("silver", "gold")
+        }
+        validate(spark, tables, args.pipeline, sample, expected)
+        print(f"{', '.join(tables.values())} hold what the sample data gives")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """The integration tasks, run locally: setup lays out the sample data, validate accepts the
-pipeline's own result and raises on a wrong one."""
+pipeline's own result, computed here in batch from the sample data, and raises on a wrong one."""
 
 import importlib
 
 import pytest
 from pyspark.sql import functions as F
 
+from lakeflow_tools import cdc
 from lakeflow_tools.project import Project
 from tests.pipelines import expected
 
@@ -16,38 +17,64 @@ PIPELINES = list(PROJECT.pipelines())
 READS_LOCAL_FILES = pytest.mark.local_spark("reads the sample files from this machine's disk")
 
 
-def gold_from_logic(spark, name):
-    """The gold rows the pipeline's logic makes from the sample data, silver's drop rules applied."""
+def landing(spark, name, schema, file_format, options):
+    """The sample files as the landing reader gives them: the schema, rescued data, the file."""
+    reader = spark.read.format(file_format).options(**options).schema(schema)
+    return expected.landed(reader.load(str(PROJECT.sample_data(name))))
+
+
+def tables_from_logic(spark, name):
+    """The pipeline's silver and gold from the sample data through its logic, in batch, with
+    the drop rules applied (the sample data breaks no fail rule)."""
     logic = importlib.import_module(f"lakeflow_project.{name}.logic")
-    landing = spark.read.schema(logic.LANDING_SCHEMA).json(str(PROJECT.sample_data(name)))
+    bronze = landing(spark, name, logic.LANDING_SCHEMA, logic.LANDING_FORMAT, logic.LANDING_OPTIONS)
     keep = " AND ".join(f"coalesce(({rule}), false)" for rule in logic.DROP_RULES.values())
-    return logic.daily_summary(logic.clean(landing).where(keep))
+    if expected.kind(name) == "files":
+        silver = logic.clean(bronze).where(keep)
+        return {"silver": silver, "gold": logic.daily_summary(silver)}
+    query = cdc.scd_query(
+        logic.KEYS,
+        logic.SEQUENCE_BY,
+        logic.DELETE_WHEN,
+        logic.EXCEPT_COLUMNS,
+        logic.SCD_TYPE,
+        track_history_except=getattr(logic, "UNTRACKED_COLUMNS", []),
+    )
+    silver = spark.sql(query, source=logic.clean_changes(bronze).where(keep))
+    return {"silver": silver, "gold": logic.tier_summary(logic.current(silver))}
 
 
 def test_setup_replaces_the_landing_files(tmp_path):
-    landing = tmp_path / "landing" / "orders"
-    landing.mkdir(parents=True)
-    (landing / "left-over.json").write_text("{}\n")
+    landing_folder = tmp_path / "landing" / "orders"
+    landing_folder.mkdir(parents=True)
+    (landing_folder / "left-over.json").write_text("{}\n")
 
-    names = tasks.replace_landing_files(PROJECT.sample_data(PIPELINES[0]), landing)
+    names = tasks.replace_landing_files(PROJECT.sample_data(PIPELINES[0]), landing_folder)
 
-    assert sorted(p.name for p in landing.iterdir()) == sorted(names)
+    assert sorted(p.name for p in landing_folder.iterdir()) == sorted(names)
     assert names, "no sample files"
+
+
+def views(tables, name, suffix=""):
+    for layer in ("silver", "gold"):
+        tables[layer].createOrReplaceTempView(f"{name}_{layer}{suffix}")
+    return {layer: f"{name}_{layer}{suffix}" for layer in ("silver", "gold")}
 
 
 @READS_LOCAL_FILES
 @pytest.mark.parametrize("name", PIPELINES)
 def test_validate_accepts_the_pipeline_result(spark, name):
-    gold_from_logic(spark, name).createOrReplaceTempView(f"{name}_gold")
+    tables = views(tables_from_logic(spark, name), name)
 
-    tasks.validate(spark, f"{name}_gold", expected.gold(PROJECT.sample_data(name)))
+    tasks.validate(spark, tables, name, PROJECT.sample_data(name), expected)
 
 
 @READS_LOCAL_FILES
 @pytest.mark.parametrize("name", PIPELINES)
 def test_validate_raises_on_a_wrong_result(spark, name):
-    wrong = gold_from_logic(spark, name).withColumn("record_count", F.col("record_count") + 1)
-    wrong.createOrReplaceTempView(f"{name}_gold_wrong")
+    built = tables_from_logic(spark, name)
+    built["gold"] = built["gold"].withColumn("record_count", F.col("record_count") + 1)
+    tables = views(built, name, "_wrong")
 
     with pytest.raises(AssertionError, match=f"{name}_gold_wrong differs"):
-        tasks.validate(spark, f"{name}_gold_wrong", expected.gold(PROJECT.sample_data(name)))
+        tasks.validate(spark, tables, name, PROJECT.sample_data(name), expected)

@@ -15,35 +15,54 @@ from lakeflow_tools.project import Project  # noqa: E402
 PROJECT = Project.find()
 PIPELINES = PROJECT.pipelines()
 
-
-@pytest.mark.parametrize("name", PIPELINES)
-def test_declares_bronze_silver_gold(name):
-    datasets = graph.load(PROJECT, PIPELINES[name])
-
-    assert {n: d.kind for n, d in datasets.items()} == {
-        f"{name}_bronze": "streaming_table",
-        f"{name}_silver": "streaming_table",
-        f"{name}_gold": "materialized_view",
-    }
-
-
-@pytest.mark.parametrize("name", PIPELINES)
-def test_silver_enforces_the_rules(name):
-    datasets = graph.load(PROJECT, PIPELINES[name])
-
-    declared = {(e.name, e.action) for e in datasets[f"{name}_silver"].expectations}
-    logic = importlib.import_module(f"lakeflow_project.{name}.logic")
-    declared_constraints = {(e.name, e.constraint) for e in datasets[f"{name}_silver"].expectations}
-
-    assert declared_constraints == set({**logic.DROP_RULES, **logic.FAIL_RULES, **logic.WARN_RULES}.items())
-    assert declared == {
+# What each pipeline declares: its datasets and their kinds, the dataset whose rules check the
+# data, and those rules.
+DATASETS = {
+    "orders": {
+        "orders_bronze": "streaming_table",
+        "orders_silver": "streaming_table",
+        "orders_gold": "materialized_view",
+    },
+}
+CHECKED = {
+    "orders": "orders_silver",
+}
+RULES = {
+    "files": {
         ("valid_id", "drop"),
         ("non_negative_amount", "drop"),
         ("valid_event_time", "fail"),
         ("known_category", "warn"),
-    }
-    assert datasets[f"{name}_bronze"].expectations == []
-    assert datasets[f"{name}_gold"].expectations == []
+    },
+    "changes": {
+        ("valid_id", "drop"),
+        ("known_change_type", "drop"),
+        ("valid_sequence", "fail"),
+        ("known_tier", "warn"),
+    },
+}
+KIND = {
+    "orders": "files",
+}
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_declares_its_datasets(name):
+    datasets = graph.load(PROJECT, PIPELINES[name])
+
+    assert {n: d.kind for n, d in datasets.items()} == DATASETS[name]
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_enforces_the_rules(name):
+    datasets = graph.load(PROJECT, PIPELINES[name])
+    checked = datasets[CHECKED[name]]
+
+    assert {(e.name, e.action) for e in checked.expectations} == RULES[KIND[name]]
+    logic = importlib.import_module(f"lakeflow_project.{name}.logic")
+    declared = {(e.name, e.constraint) for e in checked.expectations}
+    assert declared == set({**logic.DROP_RULES, **logic.FAIL_RULES, **logic.WARN_RULES}.items())
+    assert [n for n, d in datasets.items() if d.expectations and n != CHECKED[name]] == []
 
 
 def test_every_bundle_pipeline_has_code():

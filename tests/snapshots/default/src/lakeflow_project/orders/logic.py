@@ -6,8 +6,10 @@ No pipeline decorators here, so unit tests call these functions on small DataFra
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+LANDING_FORMAT = "json"
 LANDING_SCHEMA = "id STRING, category STRING, amount DOUBLE, event_time STRING"
 """Schema of the landing files (JSON lines)."""
+LANDING_OPTIONS = {}
 
 # Rules of the silver dataset, declared as expectations in transformations/orders_silver.py.
 # Keys name the expectation (they appear in the pipeline's event log), values are SQL.

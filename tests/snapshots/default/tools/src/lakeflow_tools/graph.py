@@ -43,10 +43,28 @@ class Dataset:
     sql_file: Path | None = None
 
     @property
+    def auto_cdc(self) -> dict | None:
+        """How changes apply to an AUTO CDC target (source, keys, sequence_by, scd_type)."""
+        if self.sql and self.sql.auto_cdc:
+            found = self.sql.auto_cdc
+            return {
+                "source": found.source,
+                "keys": list(found.keys),
+                "sequence_by": found.sequence_by,
+                "scd_type": found.scd_type,
+            }
+        return next(
+            (flow.func.__auto_cdc__ for flow in self.flows if hasattr(flow.func, "__auto_cdc__")), None
+        )
+
+    @property
     def source(self) -> tuple[Path, int] | None:
         """The file and line that define the dataset's query."""
         if self.sql_file:
             return self.sql_file, 1
+        if self.auto_cdc and "defined_at" in self.auto_cdc:
+            path, line = self.auto_cdc["defined_at"]
+            return Path(path), line
         for flow in self.flows:
             code = getattr(inspect.unwrap(flow.func), "__code__", None)
             if code:
@@ -56,6 +74,8 @@ class Dataset:
     @property
     def reads(self) -> set[str]:
         """The datasets this one's queries read, by unqualified name."""
+        if self.auto_cdc:
+            return {self.auto_cdc["source"]}
         if self.sql:
             return {name.split(".")[-1] for name in SQL_READS.findall(self.sql.query)}
         names: set[str] = set()
@@ -115,6 +135,8 @@ class RecordingRegistry(GraphElementRegistry):
         found = {o.name: Dataset(o.name, KINDS.get(type(o), type(o).__name__)) for o in self.outputs}
         for flow in self.flows:
             found[flow.target].flows.append(flow)
+            if hasattr(flow.func, "__auto_cdc__"):  # the local stand-in of an AUTO CDC target
+                found[flow.target].kind = "streaming_table"
         found.update({s.name: Dataset(s.name, s.kind, sql=s, sql_file=path) for s, path in self.statements})
         return found
 

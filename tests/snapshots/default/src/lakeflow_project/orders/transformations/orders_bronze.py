@@ -1,4 +1,4 @@
-"""Bronze: the orders landing files as they arrived, with the file each row came from."""
+"""Bronze: the orders landing files as they arrived, with their file."""
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -11,4 +11,4 @@ spark: SparkSession  # provided by the pipeline runtime, on Databricks and local
 
 @dp.table(comment="Orders records from the landing files, unchanged.")
 def orders_bronze() -> DataFrame:
-    return landing.read_files(spark, logic.LANDING_SCHEMA)
+    return landing.read_files(spark, logic.LANDING_SCHEMA, logic.LANDING_FORMAT, logic.LANDING_OPTIONS)
