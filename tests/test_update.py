@@ -162,7 +162,7 @@ def test_adding_and_removing_a_pipeline_through_update(tmp_path):
     assert bundle_problems(project) == {}
     commit_all(project, "Add customers")
 
-    update(project, pipelines=["orders"], pipeline_sources={})
+    update(project, pipelines=["orders"], pipeline_sources={"orders": "json"})
 
     assert_clean_merge(project)
     after = tree(project)

@@ -105,11 +105,7 @@ def test_second_run_adds_only_new_files(fresh_run_of_all):
     name = next(name for name in PIPELINES if expected.kind(name) == "files")
     landing = runner.landing_folder(PROJECT) / name
     new = {"id": "late-1", "category": "Books", "amount": 4.5, "event_time": "2026-01-06T23:00:00Z"}
-    (landing / "late-arrivals.json").write_text(json.dumps(new) + "\n")
-    reads = {"json": "json", "csv": "csv", "parquet": "parquet"}[expected.SOURCES[name]]
-    if reads != "json":  # the landing folder holds the pipeline's own format
-        (landing / "late-arrivals.json").unlink()
-        write_record(landing / f"late-arrivals.{reads}", new)
+    write_record(landing, "late-arrivals", name, new)
 
     report = runner.run(PROJECT, name, say=lambda _line: None)
 
@@ -120,14 +116,20 @@ def test_second_run_adds_only_new_files(fresh_run_of_all):
     assert gold_table(name) == expected.gold(name, landing)
 
 
-def write_record(path: Path, record: dict) -> None:
-    """One record in the landing format of a CSV or Parquet pipeline."""
-    if path.suffix == ".csv":
-        path.write_text(",".join(record) + "\n" + ",".join(str(value) for value in record.values()) + "\n")
-    else:
+def write_record(landing: Path, stem: str, name: str, record: dict) -> Path:
+    """One record as a landing file in the pipeline's own format (a change feed's is JSON)."""
+    suffix = expected.SOURCES[name] if expected.kind(name) == "files" else "json"
+    path = landing / f"{stem}.{suffix}"
+    if suffix == "csv":
+        values = ("" if value is None else str(value) for value in record.values())
+        path.write_text(",".join(record) + "\n" + ",".join(values) + "\n")
+    elif suffix == "parquet":
         import pyarrow as pa
 
         pq.write_table(pa.Table.from_pylist([record]), path)
+    else:
+        path.write_text(json.dumps(record) + "\n")
+    return path
 
 
 def broken(name: str) -> tuple[dict, str, str]:
@@ -142,12 +144,7 @@ def broken(name: str) -> tuple[dict, str, str]:
 def test_broken_fail_rule_names_the_rule_and_an_offending_row(fresh_run_of_all):
     landing = runner.landing_folder(PROJECT) / FIRST
     bad, rule, constraint = broken(FIRST)
-    path = landing / "broken.json"
-    if expected.SOURCES[FIRST] in ("csv", "parquet"):
-        path = landing / f"broken.{expected.SOURCES[FIRST]}"
-        write_record(path, bad)
-    else:
-        path.write_text(json.dumps(bad) + "\n")
+    path = write_record(landing, "broken", FIRST, bad)
     try:
         result = local_pipeline("run", FIRST)
     finally:
