@@ -188,7 +188,7 @@ def test_a_release_that_moves_a_file_keeps_the_teams_edits_in_it(tmp_path):
     git(tmp_path, "clone", "--quiet", str(TEMPLATE), str(source))
     git(source, "tag", "v90.0.0")
     old, new = "tests/pipelines/expected.py", "tests/pipelines/gold_expected.py"
-    git(source, "mv", f"template/{old}", f"template/{new}")
+    git(source, "mv", f"template/{old}.jinja", f"template/{new}.jinja")
     migration = "\n".join(
         f"""  - version: v90.1.0
     when: "{{{{ _stage == '{stage}' }}}}"
