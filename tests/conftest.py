@@ -7,7 +7,6 @@ import hashlib
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from copier import run_copy
 TEMPLATE = Path(__file__).resolve().parents[1]
 ANSWERS = Path(__file__).parent / "answers"
 ANSWER_SETS = sorted(path.stem for path in ANSWERS.glob("*.yml"))
-LOCAL_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def copier_settings() -> dict:

@@ -1,6 +1,7 @@
 """Project tier: rendered projects set themselves up and pass their own lint and tests.
 
-Rendered with the Python that runs these tests, since no other can be installed here.
+Each project syncs as on a machine with Python 3.11 alone and no Python downloads, whatever its
+answers (python_version defaults to 3.12, the serverless environment's).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from . import ci_files
-from .conftest import LOCAL_PYTHON, load_answers, render
+from .conftest import load_answers, render
 
 pytestmark = pytest.mark.project
 
@@ -33,12 +35,30 @@ def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return result
 
 
+def only_python_3_11(tmp: Path) -> dict[str, str]:
+    """This machine as one with Python 3.11 alone, offline: PATH holds uv, Java, git and the
+    system's directories (not pyenv's other Pythons), no managed Pythons, no downloads."""
+    tools = [os.path.dirname(found) for tool in ("uv", "java", "git") if (found := shutil.which(tool))]
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON"}}
+    return env | {
+        "PATH": os.pathsep.join(dict.fromkeys([*tools, "/usr/bin", "/bin"])),
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_PYTHON_INSTALL_DIR": str(tmp),
+    }
+
+
 def sync(answer_set: str, tmp_path_factory) -> tuple[Path, dict]:
-    """A rendered project with its environment, once per answer set and session."""
+    """A rendered project with its environment, once per answer set and session: `uv sync` as
+    the README says, on Python 3.11 alone."""
     if answer_set not in _SYNCED:
-        answers = {**load_answers(answer_set), "python_version": LOCAL_PYTHON}
+        answers = load_answers(answer_set)
         project = render(tmp_path_factory.mktemp(answer_set) / "project", answers)
-        uv("sync", "--python", sys.executable, cwd=project)
+        env = only_python_3_11(tmp_path_factory.mktemp("no-managed-pythons"))
+        result = subprocess.run(
+            ["uv", "sync"], check=False, cwd=project, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert result.returncode == 0, f"uv sync failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        assert "version_info = 3.11." in (project / ".venv/pyvenv.cfg").read_text()
         _SYNCED[answer_set] = project, answers
     return _SYNCED[answer_set]
 
@@ -183,8 +203,7 @@ def test_unit_tests_on_databricks_connect_without_a_workspace(tmp_path_factory):
     --no-group local`, `TEST_SPARK=serverless uv run pytest` collects cleanly; tests that need
     local Spark skip, saying why; tests that need a session stop with a message that says what to
     set; the rest pass."""
-    answers = {**load_answers("default"), "python_version": LOCAL_PYTHON}
-    project = render(tmp_path_factory.mktemp("serverless") / "project", answers)
+    project = render(tmp_path_factory.mktemp("serverless") / "project", load_answers("default"))
     uv("sync", "--python", sys.executable, "--group", "dbconnect", "--no-group", "local", cwd=project)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "VIRTUAL_ENV"))}
     env |= {"TEST_SPARK": "serverless", "DATABRICKS_CONFIG_FILE": str(project / "no-databrickscfg")}
