@@ -1,0 +1,113 @@
+"""The questions as a new user meets them: `copier copy` in a pseudo-terminal (as Copier's own
+tests drive it), answered key by key. The short path asks six questions and renders the project
+that `--defaults` renders; choosing to customise shows every other question."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+
+from .conftest import TEMPLATE, questions, render, tree
+
+ENTER, DOWN, CLEAR_LINE = "\r", "\x1b[B", "\x15"  # ctrl-u: empty an input that shows its default
+SHORT_PATH = ["project_name", "pipelines", "pipeline_language", "environments", "ci", "customise"]
+
+
+def first_line_of_help(question: str) -> str:
+    return questions()[question]["help"].splitlines()[0].strip()
+
+
+def copier_in_a_terminal(destination: Path) -> pexpect.spawn:
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "copier", "copy", "--vcs-ref", "HEAD", str(TEMPLATE), str(destination)],
+        env=env,
+        encoding="utf-8",
+        dimensions=(24, 80),
+        timeout=60,
+    )
+
+
+def answer(terminal: pexpect.spawn, question: str, *keys: str) -> None:
+    """Wait for the question's help, then type the keys and enter."""
+    terminal.expect_exact(first_line_of_help(question))
+    for key in keys:
+        terminal.send(key)
+    terminal.send(ENTER)
+
+
+def finish(terminal: pexpect.spawn) -> str:
+    terminal.expect(pexpect.EOF, timeout=120)
+    terminal.close()
+    assert terminal.exitstatus == 0, terminal.before
+    return terminal.before
+
+
+def shown(transcript: str) -> list[str]:
+    """The questions whose help the terminal showed, in copier.yml's order."""
+    return [name for name in questions() if first_line_of_help(name) in transcript]
+
+
+def test_the_short_path_asks_six_questions_and_renders_the_default_project(tmp_path):
+    terminal = copier_in_a_terminal(tmp_path / "prompted")
+    transcript = ""
+    for question in SHORT_PATH:
+        answer(terminal, question)  # each default, as a user pressing enter would
+        transcript += terminal.before + terminal.after
+    transcript += finish(terminal)
+
+    assert shown(transcript) == SHORT_PATH
+    assert len(SHORT_PATH) <= 6
+    assert tree(tmp_path / "prompted") == tree(render(tmp_path / "defaults"))
+
+
+def test_answers_typed_at_the_prompts_are_the_projects(tmp_path):
+    terminal = copier_in_a_terminal(tmp_path / "project")
+    answer(terminal, "project_name", CLEAR_LINE, "Sales Analytics")
+    answer(terminal, "pipelines", CLEAR_LINE, "[orders, customers]")
+    answer(terminal, "pipeline_language", DOWN)  # SQL
+    answer(terminal, "environments", CLEAR_LINE, "[dev, prod]")
+    answer(terminal, "ci", " ", DOWN, " ")  # Azure DevOps off, GitHub Actions on
+    answer(terminal, "customise")
+    finish(terminal)
+
+    answers = yaml.safe_load((tmp_path / "project/.copier-answers.yml").read_text())
+    assert {name: answers[name] for name in SHORT_PATH} == {
+        "project_name": "Sales Analytics",
+        "pipelines": ["orders", "customers"],
+        "pipeline_language": "sql",
+        "environments": ["dev", "prod"],
+        "ci": ["github_actions"],
+        "customise": False,
+    }
+    assert answers["catalogs"] == {"dev": "dev", "prod": "prod"}  # defaults follow the answers
+    assert (tmp_path / "project/src/sales_analytics/customers/transformations/customers_gold.sql").is_file()
+    assert (tmp_path / "project/.github/workflows/ci.yml").is_file()
+
+
+def test_customising_shows_every_other_question(tmp_path):
+    terminal = copier_in_a_terminal(tmp_path / "project")
+    transcript = ""
+    for question in questions():  # Azure DevOps is ticked: its questions come too
+        answer(terminal, question, "y" if question == "customise" else "")
+        transcript += terminal.before + terminal.after
+    finish(terminal)
+
+    assert shown(transcript) == list(questions())
+    assert yaml.safe_load((tmp_path / "project/.copier-answers.yml").read_text())["customise"] is True
+
+
+@pytest.mark.parametrize("question", [name for name in questions() if "help" in questions()[name]])
+def test_help_fits_a_terminal(question):
+    """Help texts are `|` blocks of lines that an 80-column terminal shows whole (with the
+    prompt's mark in front of the first)."""
+    lines = questions()[question]["help"].rstrip("\n").splitlines()
+
+    assert len(lines) > 1 or len(lines[0]) <= 74
+    assert max(map(len, lines)) <= 74, question
