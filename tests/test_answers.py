@@ -4,12 +4,14 @@ that names the question and echoes the value, before anything is written."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
 
+from .conftest import TEMPLATE, questions
 from .conftest import copy as copier_copy
-from .conftest import questions
 
 ENVS = ["dev", "staging", "prod"]
 UUID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
@@ -60,14 +62,12 @@ BAD = [
     ("environments", ["dev", "dev"], "unique"),
     ("environments", ["Dev"], "snake_case"),
     ("environments", ["dev", "ci"], "reserved"),
-    ("workspace_hosts", {"dev": "", "staging": ""}, 'missing ["prod"]'),
     ("workspace_hosts", hosts(qa=""), 'not an environment here: ["qa"]'),
     ("workspace_hosts", hosts(dev="http://adb-1.2.azuredatabricks.net"), "https URL"),
     ("workspace_hosts", hosts(dev="https://dbc-1234.cloud.databricks.com"), "azure"),
     ("workspace_hosts", hosts(dev="adb-1.2.azuredatabricks.net"), "https URL"),
     ("workspace_hosts", hosts(dev="https://adb-1.2.azuredatabricks.net/path"), "https URL"),
-    ("workspace_hosts", ["https://adb-1.2.azuredatabricks.net"], "YAML mapping"),
-    ("catalogs", {"dev": "dev", "staging": "staging"}, 'missing ["prod"]'),
+    ("workspace_hosts", ["https://adb-1.2.azuredatabricks.net"], "JSON mapping"),
     ("catalogs", {"dev": "Dev", "staging": "s", "prod": "p"}, "Unity Catalog"),
     ("catalogs", {"dev": "my-catalog", "staging": "s", "prod": "p"}, "Unity Catalog"),
     ("catalogs", {"dev": "a b", "staging": "s", "prod": "p"}, "Unity Catalog"),
@@ -81,7 +81,7 @@ BAD = [
     ),
     ("pipeline_sources", {"orders": "xml"}, 'choose one of ["json", "csv", "parquet", "cdc_scd1", "cdc_scd2"]'),
     ("pipeline_sources", {"orders": "cdc_scd3"}, "is not a source"),
-    ("pipeline_sources", ["orders"], "YAML mapping"),
+    ("pipeline_sources", ["orders"], "JSON mapping"),
 ]
 
 
@@ -169,3 +169,61 @@ def test_every_question_has_help():
 
     assert found
     assert [name for name, spec in found.items() if not spec.get("help")] == []
+
+
+def test_partial_mappings_take_the_defaults_for_the_rest(tmp_path):
+    """A mapping may name only some environments (or pipelines): the others get the question's
+    default, and hosts lose a trailing slash."""
+    project = copy(
+        tmp_path,
+        {
+            "workspace_hosts": {"prod": "https://adb-3.3.azuredatabricks.net/"},
+            "catalogs": {"prod": "sales"},
+            "service_principals": {"prod": UUID},
+            "pipelines": ["orders", "members"],
+            "pipeline_sources": {"members": "cdc_scd1"},
+        },
+    ).dst_path
+    targets = yaml.safe_load((project / "databricks.yml").read_text())["targets"]
+
+    assert {env: targets[env]["variables"]["catalog"] for env in ENVS} == {
+        "dev": "dev",
+        "staging": "staging",
+        "prod": "sales",
+    }
+    assert targets["prod"]["workspace"]["host"] == "https://adb-3.3.azuredatabricks.net"
+    assert targets["staging"]["workspace"]["host"] == "https://set-workspace-host-for-staging.invalid"
+    assert targets["prod"]["variables"]["service_principal"] == UUID
+    assert (project / "tests/data/orders/landing/orders-0001.json").is_file()
+    assert (project / "tests/data/members/landing/members-changes-0001.json").is_file()
+
+
+def test_a_bad_data_value_ends_in_one_line_naming_the_question(tmp_path):
+    """Copier prints its traceback above; the last line, the template's message, says it all.
+    Nothing is written."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--defaults",
+            "--vcs-ref",
+            "HEAD",
+            "--data",
+            "environments=[dev, Prod]",
+            str(TEMPLATE),
+            str(tmp_path / "project"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ValueError: Validation error for question 'environments': environments: \"Prod\" is not "
+        "snake_case: use lowercase letters, digits and underscores, starting with a letter"
+    )
+    assert not (tmp_path / "project").exists()
