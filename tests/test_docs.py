@@ -41,6 +41,9 @@ def test_site_builds_strictly_with_every_page(site):
         "terraform",
         "updating",
         "troubleshooting",
+        "why",
+        "add-a-pipeline",
+        "local-run-failures",
     } <= pages
     assert not (site / "hooks").exists()
 
@@ -51,3 +54,16 @@ def test_answers_reference_lists_every_question(site):
 
     assert listed == list(questions())
     assert "<!-- answers -->" not in page
+
+
+def test_answers_reference_shows_values_as_yaml(site):
+    page = html.unescape((site / "answers" / "index.html").read_text())
+
+    assert "<code>[azure_devops]</code>" in page  # ci's default, as an answers file holds it
+    assert "['" not in page  # no Python reprs
+
+
+def test_home_page_links_the_new_users_pages(site):
+    home = (site / "index.html").read_text()
+
+    assert all(f'href="{page}/"' in home for page in ("why", "add-a-pipeline", "local-run-failures"))

@@ -31,6 +31,25 @@ def test_ruff_format(project):
     run(sys.executable, "-m", "ruff", "format", "--check", "--no-cache", ".", cwd=project)
 
 
+# Markdown structure (headings, lists, fences), not line length: the READMEs hold tables and
+# commands wider than any sensible limit.
+MARKDOWNLINT = (sys.executable, "-m", "pymarkdown", "--disable-rules", "md013", "scan")
+
+
+def test_markdown_structure(project):
+    run(*MARKDOWNLINT, "README.md", "AGENTS.md", cwd=project)
+
+
+def test_markdown_check_catches_a_heading_without_a_blank_line(project, tmp_path):
+    readme = (project / "README.md").read_text()
+    broken = tmp_path / "README.md"
+    broken.write_text(readme.replace("\n\n## ", "\n## ", 1))
+
+    result = subprocess.run([*MARKDOWNLINT, str(broken)], check=False, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "MD022" in result.stdout
+
+
 def test_yamllint(project):
     run(sys.executable, "-m", "yamllint", "--strict", ".", cwd=project)
 

@@ -25,6 +25,7 @@ def expected_files(answers: dict) -> set[str]:
         ".gitignore",
         ".pre-commit-config.yaml",
         ".yamllint.yaml",
+        "AGENTS.md",
         "README.md",
         "databricks.yml",
         "pyproject.toml",

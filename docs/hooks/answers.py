@@ -32,12 +32,18 @@ def _values(spec: dict) -> str:
     return values + (" (several)" if spec.get("multiselect") else "")
 
 
+def _yaml(value: object) -> str:
+    """A default as a user would write it in an answers file: YAML, in flow style."""
+    return value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip()
+
+
 def reference() -> str:
     rows = ["| question | values | default | what it changes |", "| --- | --- | --- | --- |"]
     for name, spec in questions().items():
         default = spec.get("default", "")
-        shown = f"`{_cell(default)}`" if "{{" not in str(default) else "derived from the other answers"
-        asked = f" Asked only when `{_cell(spec['when'])}`." if "when" in spec else ""
+        shown = f"`{_cell(_yaml(default))}`" if "{{" not in str(default) else "derived from the other answers"
+        asked = " Asked when you choose to customise." if "ask" in spec else ""
+        asked += f" Only when `{_cell(spec['when'])}`." if "when" in spec else ""
         rows.append(f"| `{name}` | {_values(spec)} | {shown} | {_cell(spec.get('help', ''))}{asked} |")
     return "\n".join(rows)
 
