@@ -162,13 +162,15 @@ def test_adding_and_removing_a_pipeline_through_update(tmp_path):
     assert bundle_problems(project) == {}
     commit_all(project, "Add customers")
 
-    update(project, pipelines=["orders"], pipeline_sources={"orders": "json"})
+    update(project, pipelines=["orders"], pipeline_sources={})  # as docs/add-a-pipeline.md says
 
     assert_clean_merge(project)
     after = tree(project)
     assert [name for name in after if "customers" in name or "auto_cdc" in name.split("/")[-1]] == [
         "src/lakeflow_project/auto_cdc.py"  # the pipeline API's, in every project
     ]
+    assert yaml.safe_load(after.pop(".copier-answers.yml"))["pipeline_sources"] == {}
+    before.pop(".copier-answers.yml")
     assert after == before  # everything else as it was, the team's edits included
     assert bundle_problems(project) == {}
 
