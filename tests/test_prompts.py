@@ -12,7 +12,7 @@ import pexpect
 import pytest
 import yaml
 
-from .conftest import TEMPLATE, questions, render, tree
+from .conftest import TEMPLATE, git, questions, render, tree
 
 ENTER, DOWN, CLEAR_LINE = "\r", "\x1b[B", "\x15"  # ctrl-u: empty an input that shows its default
 SHORT_PATH = ["project_name", "pipelines", "pipeline_language", "environments", "ci", "customise"]
@@ -22,11 +22,14 @@ def first_line_of_help(question: str) -> str:
     return questions()[question]["help"].splitlines()[0].strip()
 
 
-def copier_in_a_terminal(destination: Path) -> pexpect.spawn:
+def copier_in_a_terminal(destination: Path, *command: str) -> pexpect.spawn:
+    """`copier copy` of this template into destination, or another command run inside it."""
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    args = list(command) or ["copy", "--vcs-ref", "HEAD", str(TEMPLATE), str(destination)]
     return pexpect.spawn(
         sys.executable,
-        ["-m", "copier", "copy", "--vcs-ref", "HEAD", str(TEMPLATE), str(destination)],
+        ["-m", "copier", *args],
+        cwd=str(destination) if command else None,
         env=env,
         encoding="utf-8",
         dimensions=(24, 80),
@@ -101,6 +104,26 @@ def test_customising_shows_every_other_question(tmp_path):
 
     assert shown(transcript) == list(questions())
     assert yaml.safe_load((tmp_path / "project/.copier-answers.yml").read_text())["customise"] is True
+
+
+def test_an_interactive_update_keeps_the_customised_answers(tmp_path):
+    """A project made with answers beyond the short path: `copier update` asks the six questions
+    again, offering the recorded answers, and keeps every other answer as it was."""
+    customised = {"cloud": "aws", "compute": "classic", "terraform": True, "catalogs": {"prod": "sales"}}
+    project = render(tmp_path / "project", customised)
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Generated")
+    before = yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+    terminal = copier_in_a_terminal(project, "update", "--vcs-ref", "HEAD", "--conflict", "inline")
+    for question in SHORT_PATH:
+        answer(terminal, question)
+    finish(terminal)
+
+    after = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert after == before
+    assert {name: after[name] for name in customised} == {**customised, "catalogs": {"prod": "sales"}}
 
 
 @pytest.mark.parametrize("question", [name for name in questions() if "help" in questions()[name]])

@@ -8,7 +8,7 @@ import tomllib
 import pytest
 import yaml
 
-from .conftest import TEMPLATE
+from .conftest import TEMPLATE, questions
 
 PACKAGE = TEMPLATE / "tools/src/lakeflow_tools"
 DERIVED = yaml.safe_load((TEMPLATE / "includes/derived.yml").read_text())
@@ -58,3 +58,18 @@ def test_the_package_pins_what_projects_pin(requirement):
     declared = settings["dependencies"] + settings["optional-dependencies"]["spark"]
 
     assert VERSIONS[requirement] in declared
+
+
+def test_python_version_offers_the_pythons_the_pins_support():
+    """The question's choices, the projects' requires-python range and their Databricks Connect
+    pins come from one list: databricks_connect_requirements' keys."""
+    assert sorted(questions()["python_version"]["choices"]) == sorted(VERSIONS["databricks_connect_requirements"])
+
+
+def test_projects_accept_every_supported_python(project):
+    settings = tomllib.loads((project / "pyproject.toml").read_text())
+
+    assert settings["project"]["requires-python"] == ">=3.11,<3.13"
+    dbconnect = settings["dependency-groups"]["dbconnect"]
+    assert all("; python_version == '" in requirement for requirement in dbconnect)
+    assert {requirement.split("'")[1] for requirement in dbconnect} == set(VERSIONS["databricks_connect_requirements"])
