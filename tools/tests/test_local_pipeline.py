@@ -22,7 +22,7 @@ def test_run_needs_a_name_or_all(inside, capsys):
 
 def test_an_unknown_pipeline_stops_before_spark(inside, capsys):
     assert cli.main(["run", "order"]) == 2
-    assert "no pipeline 'order'; the bundle defines ['orders', 'refunds']" in capsys.readouterr().err
+    assert "no pipeline 'order'; the bundle defines ['refunds', 'orders']" in capsys.readouterr().err
 
 
 def test_list_shows_datasets_and_rules_without_spark(inside, capsys):

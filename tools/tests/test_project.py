@@ -40,8 +40,8 @@ def test_a_variable_without_a_local_value_is_named(project):
         project.pipeline("refunds").resolve({"landing_root": "/tmp"})
 
 
-def test_an_unknown_pipeline_lists_the_known_ones(project):
+def test_an_unknown_pipeline_lists_the_known_ones_in_declared_order(project):
     with pytest.raises(
-        ProjectError, match=r"no pipeline 'order'; the bundle defines \['orders', 'refunds'\]"
+        ProjectError, match=r"no pipeline 'order'; the bundle defines \['refunds', 'orders'\]"
     ):
         project.pipeline("order")

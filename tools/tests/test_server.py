@@ -119,7 +119,7 @@ def test_the_run_service_answers_for_the_project(state, project):
     )
 
     assert code == 2
-    assert lines == ["local-pipeline: no pipeline 'order'; the bundle defines ['orders', 'refunds']"]
+    assert lines == ["local-pipeline: no pipeline 'order'; the bundle defines ['refunds', 'orders']"]
     assert service.call(running.service_port, "not-the-token", {"command": "run"}, lines.append) is None
 
 

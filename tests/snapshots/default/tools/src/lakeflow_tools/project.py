@@ -95,7 +95,7 @@ class Project:
     def pipeline(self, name: str) -> Pipeline:
         pipelines = self.pipelines()
         if name not in pipelines:
-            raise ProjectError(f"no pipeline {name!r}; the bundle defines {sorted(pipelines)}")
+            raise ProjectError(f"no pipeline {name!r}; the bundle defines {list(pipelines)}")
         return pipelines[name]
 
     def sample_data(self, name: str) -> Path:
