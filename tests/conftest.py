@@ -33,6 +33,15 @@ def load_answers(name: str) -> dict:
     return yaml.safe_load((ANSWERS / f"{name}.yml").read_text()) or {}
 
 
+def source_of(answers: dict, pipeline: str) -> str:
+    """A pipeline's source as the template reads it: JSON files when pipeline_sources leaves it out."""
+    return answers.get("pipeline_sources", {}).get(pipeline, "json")
+
+
+def is_change_feed(answers: dict, pipeline: str) -> bool:
+    return source_of(answers, pipeline).startswith("cdc_")
+
+
 def copy(destination: Path, answers: dict | None = None, *, source: Path = TEMPLATE, vcs_ref: str = "HEAD", **kwargs):
     """`copier copy --defaults` of the template (its working tree at HEAD, by default); returns
     Copier's worker, whose answers tests can read."""

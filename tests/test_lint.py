@@ -13,7 +13,7 @@ from databricks.bundles.jobs import Job
 from databricks.bundles.pipelines import Pipeline
 
 from . import bundle_schema
-from .conftest import ANSWER_SETS, load_answers
+from .conftest import ANSWER_SETS, is_change_feed, load_answers
 
 SQL_ANSWER_SETS = [name for name in ANSWER_SETS if load_answers(name).get("pipeline_language") == "sql"]
 
@@ -61,8 +61,7 @@ def test_sqlfluff(rendered, answer_set):
     files = sorted(project.rglob("*.sql"))
 
     answers = load_answers(answer_set)
-    sources = [answers.get("pipeline_sources", {}).get(name, "json") for name in answers["pipelines"]]
-    assert len(files) == sum(4 if source.startswith("cdc") else 3 for source in sources)  # and changes
+    assert len(files) == sum(4 if is_change_feed(answers, name) else 3 for name in answers["pipelines"])
     run(sys.executable, "-m", "sqlfluff", "lint", *map(str, files), cwd=project)
 
 

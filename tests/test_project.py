@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from . import ci_files
-from .conftest import load_answers, render
+from .conftest import is_change_feed, load_answers, render
 
 pytestmark = pytest.mark.project
 
@@ -105,7 +105,7 @@ def test_local_runs_of_every_pipeline(synced):
 
     suite = ET.parse(project / "local-runs.xml").getroot().find("testsuite")
     pipelines = answers.get("pipelines", ["orders"])
-    changes = [name for name in pipelines if answers.get("pipeline_sources", {}).get(name, "json").startswith("cdc")]
+    changes = [name for name in pipelines if is_change_feed(answers, name)]
     # Eight for the runner, one per pipeline (its gold), one per change feed (its hand-checked
     # target), one for a second run of files and one for a new change, when there are such pipelines.
     per_kind = len(changes) + (len(changes) < len(pipelines)) + bool(changes)
@@ -179,8 +179,7 @@ def tables(project: Path, names: list[str]) -> dict[str, list[str]]:
 
 def compared_tables(answers: dict) -> list[str]:
     """Every pipeline's gold; for a change feed also the table AUTO CDC keeps (its silver)."""
-    sources = answers.get("pipeline_sources", {})
-    changes = [f"{name}_silver" for name in answers["pipelines"] if sources.get(name, "json").startswith("cdc")]
+    changes = [f"{name}_silver" for name in answers["pipelines"] if is_change_feed(answers, name)]
     return [f"{name}_gold" for name in answers["pipelines"]] + changes
 
 

@@ -66,7 +66,7 @@ def test_the_short_path_asks_six_questions_and_renders_the_default_project(tmp_p
     transcript += finish(terminal)
 
     assert shown(transcript) == SHORT_PATH
-    assert len(SHORT_PATH) <= 6
+    assert len(shown(transcript)) <= 6  # a working project after at most six answers
     assert tree(tmp_path / "prompted") == tree(render(tmp_path / "defaults"))
 
 
@@ -132,5 +132,4 @@ def test_help_fits_a_terminal(question):
     prompt's mark in front of the first)."""
     lines = questions()[question]["help"].rstrip("\n").splitlines()
 
-    assert len(lines) > 1 or len(lines[0]) <= 74
     assert max(map(len, lines)) <= 74, question

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import TEMPLATE, load_answers, questions, render, tree
+from .conftest import TEMPLATE, is_change_feed, load_answers, questions, render, source_of, tree
 
 # A Jinja expression, statement or comment; Python's `}}` in dict literals is not one, nor are
 # Azure Pipelines' and GitHub Actions' own `${{ ... }}` expressions.
@@ -93,7 +93,7 @@ def expected_files(answers: dict) -> set[str]:
         transformations = f"{package}/{name}/transformations"
         source = source_of(answers, name)
         files |= {f"resources/{name}.pipeline.yml", f"{package}/{name}/__init__.py"}
-        if source.startswith("cdc"):  # a change feed arrives in two deliveries, the second one late
+        if is_change_feed(answers, name):  # a change feed arrives in two deliveries, the second one late
             files |= {f"tests/data/{name}/landing/{name}-changes-000{n}.json" for n in (1, 2)}
             files.add("tests/unit/test_auto_cdc.py")
         else:
@@ -106,13 +106,9 @@ def expected_files(answers: dict) -> set[str]:
     return files
 
 
-def source_of(answers: dict, pipeline: str) -> str:
-    return answers.get("pipeline_sources", {}).get(pipeline, "json")
-
-
 def layers(answers: dict, pipeline: str) -> list[str]:
     """A pipeline's dataset files: a change feed has its typed changes between bronze and silver."""
-    names = ["bronze", "silver", "gold"] + (["changes"] if source_of(answers, pipeline).startswith("cdc") else [])
+    names = ["bronze", "silver", "gold"] + (["changes"] if is_change_feed(answers, pipeline) else [])
     suffix = "sql" if answers.get("pipeline_language") == "sql" else "py"
     return [f"{pipeline}_{name}.{suffix}" for name in names]
 
