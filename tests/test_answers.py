@@ -3,12 +3,23 @@ that names the question and echoes the value, before anything is written."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import math
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
+from copier._cli import CopierApp
+from copier.errors import UserMessageError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jinja2 import FileSystemLoader
+from jinja2.sandbox import SandboxedEnvironment
 
 from .conftest import TEMPLATE, questions
 from .conftest import copy as copier_copy
@@ -47,46 +58,130 @@ GOOD = [
 ]
 
 BAD = [
-    # (question, value, fragment of the message besides the question and the value)
+    # (question, value, the message's fragment besides the question and the value)
     ("project_name", "  ", "must not be empty"),
-    ("project_slug", "Bad-Slug", "snake_case"),
-    ("project_slug", "1st_project", "snake_case"),
-    ("project_slug", "import", "Python keyword"),
-    ("pipelines", [], "at least one"),
-    ("pipelines", "orders", "YAML list"),
-    ("pipelines", ["orders", "orders"], "unique"),
-    ("pipelines", ["Orders"], "snake_case"),
-    ("pipelines", ["order-lines"], "snake_case"),
-    ("pipelines", ["class"], "Python keyword"),
-    ("environments", [], "at least one"),
-    ("environments", ["dev", "dev"], "unique"),
-    ("environments", ["Dev"], "snake_case"),
-    ("environments", ["dev", "ci"], "reserved"),
-    ("workspace_hosts", hosts(qa=""), 'not an environment here: ["qa"]'),
-    ("workspace_hosts", hosts(dev="http://adb-1.2.azuredatabricks.net"), "https URL"),
-    ("workspace_hosts", hosts(dev="https://dbc-1234.cloud.databricks.com"), "azure"),
-    ("workspace_hosts", hosts(dev="adb-1.2.azuredatabricks.net"), "https URL"),
-    ("workspace_hosts", hosts(dev="https://adb-1.2.azuredatabricks.net/path"), "https URL"),
-    ("workspace_hosts", ["https://adb-1.2.azuredatabricks.net"], "JSON mapping"),
-    ("catalogs", {"dev": "Dev", "staging": "s", "prod": "p"}, "Unity Catalog"),
-    ("catalogs", {"dev": "my-catalog", "staging": "s", "prod": "p"}, "Unity Catalog"),
-    ("catalogs", {"dev": "a b", "staging": "s", "prod": "p"}, "Unity Catalog"),
-    ("catalogs", {"dev": "x" * 256, "staging": "s", "prod": "p"}, "Unity Catalog"),
-    ("service_principals", {"dev": "", "staging": "", "prod": ""}, 'not an environment here: ["dev"]'),
-    ("service_principals", principals(staging="not-a-uuid"), "application ID"),
-    (
-        "pipeline_sources",
-        {"customers": "csv"},
-        'names a pipeline this project does not have; the pipelines are ["orders"]',
-    ),
-    ("pipeline_sources", {"orders": "xml"}, 'choose one of ["json", "csv", "parquet", "cdc_scd1", "cdc_scd2"]'),
-    ("pipeline_sources", {"orders": "cdc_scd3"}, "is not a source"),
-    ("pipeline_sources", ["orders"], "JSON mapping"),
+    ("project_slug", "Bad-Slug", "not snake_case"),
+    ("project_slug", "1st_project", "not snake_case"),
+    ("project_slug", "import", "a Python keyword"),
+    ("pipelines", [], "needs at least one name"),
+    ("pipelines", "orders", "not a list like [a, b]"),
+    ("pipelines", ["orders", "orders"], "not unique"),
+    ("pipelines", ["Orders"], "not snake_case"),
+    ("pipelines", ["order-lines"], "not snake_case"),
+    ("pipelines", ["class"], "a Python keyword"),
+    ("environments", [], "needs at least one name"),
+    ("environments", ["dev", "dev"], "not unique"),
+    ("environments", ["Dev"], "not snake_case"),
+    ("environments", ["dev", "ci"], "reserved for CI"),
+    ("workspace_hosts", hosts(qa=""), 'not an environment: "qa"'),
+    ("workspace_hosts", hosts(dev="http://adb-1.2.azuredatabricks.net"), "not a workspace URL on azure"),
+    ("workspace_hosts", hosts(dev="https://dbc-1234.cloud.databricks.com"), "not a workspace URL on azure"),
+    ("workspace_hosts", hosts(dev="adb-1.2.azuredatabricks.net"), "not a workspace URL"),
+    ("workspace_hosts", hosts(dev="https://adb-1.2.azuredatabricks.net/path"), "not a workspace URL"),
+    ("workspace_hosts", ["https://adb-1.2.azuredatabricks.net"], "not a mapping"),
+    ("catalogs", {"dev": "Dev", "staging": "s", "prod": "p"}, "not a Unity Catalog name"),
+    ("catalogs", {"dev": "my-catalog", "staging": "s", "prod": "p"}, "not a Unity Catalog name"),
+    ("catalogs", {"dev": "a b", "staging": "s", "prod": "p"}, "not a Unity Catalog name"),
+    ("catalogs", {"dev": "x" * 256, "staging": "s", "prod": "p"}, "not a Unity Catalog name"),
+    ("service_principals", {"dev": "", "staging": "", "prod": ""}, 'not a shared target: "dev"'),
+    ("service_principals", principals(staging="not-a-uuid"), "not a UUID"),
+    ("pipeline_sources", {"customers": "csv"}, 'not a pipeline: "customers"'),
+    ("pipeline_sources", {"orders": "xml"}, "not a source"),
+    ("pipeline_sources", {"orders": "cdc_scd3"}, "not a source"),
+    ("pipeline_sources", ["orders"], "not a mapping"),
+]
+
+
+# Text that no YAML (so no JSON) parser reads, for questions whose answer is YAML.
+UNREADABLE = [
+    ("catalogs", "{dev: contoso_dev"),
+    ("workspace_hosts", '{"dev": "https://adb-1.2.azuredatabricks.net"'),
+    ("service_principals", "{prod: [}"),
+    ("pipeline_sources", "{orders: csv}}"),
+    ("pipelines", "[orders, customers"),
+    ("environments", "[dev, 'prod]"),
+    ("ci", "[azure_devops"),
+]
+
+BAD_CHOICES = [("ci", ["azure_devops", "jenkins"], "jenkins"), ("ado_auth", "pat", "pat"), ("cloud", "azur", "azur")]
+
+
+# Pieces of YAML that generated text is made of, the tricky ones among them.
+YAML_PIECES = [
+    "{",
+    "}",
+    "[",
+    "]",
+    ", ",
+    ": ",
+    ":",
+    '"',
+    "'",
+    " ",
+    "dev",
+    "a b",
+    "2001-12-1",
+    "https://x.y",
+    "\\n",
+    "\\q",
+    "#",
+    " #",
+    "-",
+    "? ",
+    "&a",
+    "*a",
+    "!!str",
+    "...",
+    "é",
+    "1e5",
+    "yes",
+    "~",
+    "\n",
 ]
 
 
 def copy(tmp_path, answers: dict, **kwargs):
     return copier_copy(tmp_path / "project", answers, **kwargs)
+
+
+def typed(question: str, value) -> list[str]:
+    """The value as a user types it after `--data question=`: as JSON and as YAML, or a text
+    question's text as it is."""
+    if isinstance(value, str) and questions()[question].get("type") == "str":
+        return [value]
+    as_yaml = yaml.safe_dump(value, default_flow_style=True, width=math.inf).removesuffix("...\n").strip()
+    return [json.dumps(value), as_yaml]
+
+
+def copier_cli(destination: Path, *args: str) -> tuple[int, str]:
+    """`copier copy --defaults` of the template on Copier's command line, run in this process (an
+    exception would end the test): the exit code and what it printed on stderr, without colours."""
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        _, code = CopierApp.run(
+            ["copier", "copy", "--defaults", "--vcs-ref", "HEAD", "--quiet", *args, str(TEMPLATE), str(destination)],
+            exit=False,
+        )
+    return code, re.sub(r"\x1b\[[0-9;]*m", "", stderr.getvalue())
+
+
+def one_line_naming(stderr: str, question: str) -> str:
+    """The one line Copier prints for a bad answer: the template's message, naming the question."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"'dict object' has no attribute '{question}: "), stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def rules():
+    """includes/validate.jinja as Copier loads it, with the default answers before each question."""
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(TEMPLATE), extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
+    )
+    return env.get_template("includes/validate.jinja").make_module(
+        {"environments": ENVS, "cloud": "azure", "pipelines": ["orders"], "_copier_conf": {"data": {}}}
+    )
 
 
 @pytest.mark.parametrize(("question", "value"), GOOD)
@@ -96,9 +191,18 @@ def test_good_value_passes(tmp_path, question, value):
     assert worker.answers.combined[question] == value
 
 
+@pytest.mark.parametrize(("question", "value"), GOOD)
+def test_good_value_typed_as_yaml_or_json_passes(tmp_path, question, value):
+    """What `--data` passes: text, read as YAML (which reads JSON too)."""
+    for text in typed(question, value):
+        worker = copy(tmp_path, {question: text}, pretend=True)
+
+        assert worker.answers.combined[question] == value, text
+
+
 @pytest.mark.parametrize(("question", "value", "message"), BAD)
 def test_bad_value_stops_before_writing(tmp_path, question, value, message):
-    with pytest.raises(ValueError, match=f"question '{question}'") as error:
+    with pytest.raises(UserMessageError, match=f"'{question}: ") as error:
         copy(tmp_path, {question: value})
 
     text = str(error.value)
@@ -108,21 +212,115 @@ def test_bad_value_stops_before_writing(tmp_path, question, value, message):
     assert not (tmp_path / "project").exists()
 
 
+@pytest.mark.parametrize(("question", "value", "message"), BAD)
+def test_bad_value_on_the_command_line_is_one_line_and_writes_nothing(tmp_path, question, value, message):
+    for text in typed(question, value):
+        code, stderr = copier_cli(tmp_path / "project", "--data", f"{question}={text}")
+
+        assert code == 1, text
+        assert message in one_line_naming(stderr, question)
+        assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize(("question", "text"), UNREADABLE)
+def test_unreadable_text_is_named_with_an_example(tmp_path, question, text):
+    with pytest.raises(yaml.YAMLError):
+        yaml.safe_load(text)  # the oracle: no YAML parser reads it
+
+    code, stderr = copier_cli(tmp_path / "project", "--data", f"{question}={text}")
+
+    line = one_line_naming(stderr, question)
+    assert code == 1
+    assert f"cannot read it as YAML or JSON: {json.dumps(text)} (e.g. " in line
+    assert not (tmp_path / "project").exists()
+
+
+def test_a_data_file_is_checked_the_same_way(tmp_path):
+    """--data-file holds YAML: a mapping as YAML, or as text that must be read."""
+    for catalogs in ({"dev": "Dev"}, "{dev: Dev}", '{"dev": "Dev"}'):
+        data_file = tmp_path / "answers.yml"
+        data_file.write_text(yaml.safe_dump({"catalogs": catalogs}))
+
+        code, stderr = copier_cli(tmp_path / "project", "--data-file", str(data_file))
+
+        assert code == 1
+        assert one_line_naming(stderr, "catalogs") == (
+            """'dict object' has no attribute 'catalogs: not a Unity Catalog name: "Dev" """
+            """(e.g. {dev: contoso_dev, prod: contoso_prod})'"""
+        )
+        assert not (tmp_path / "project").exists()
+
+
 def _leaves(value) -> list[str]:
     """The strings inside a list or mapping answer, the bad one among them."""
     items = value.items() if isinstance(value, dict) else enumerate(value)
     return [v for _, v in items if isinstance(v, str) and v.strip()] or [str(k) for k, _ in items]
 
 
-@pytest.mark.parametrize(
-    ("question", "value", "bad"),
-    [("ci", ["azure_devops", "jenkins"], "jenkins"), ("ado_auth", "pat", "pat")],
-)
+@pytest.mark.parametrize(("question", "value", "bad"), BAD_CHOICES)
 def test_bad_choice_stops_before_writing(tmp_path, question, value, bad):
-    with pytest.raises(ValueError, match=f"Invalid choice for '{question}': '{bad}'"):
-        copy(tmp_path, {question: value})
+    choices = questions()[question]["choices"]
+    expected = f"{question}: not a choice: {json.dumps(bad)} (choose from: {', '.join(choices.values())})"
 
+    with pytest.raises(UserMessageError, match=re.escape(expected)):
+        copy(tmp_path, {question: value})
+    for text in typed(question, value):
+        code, stderr = copier_cli(tmp_path / "project", "--data", f"{question}={text}")
+        assert code == 1
+        assert expected in one_line_naming(stderr, question)
     assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize("question", [name for name, spec in questions().items() if "choices" in spec])
+def test_every_choice_passes_as_data(tmp_path, question):
+    """The checks of --data know each question's choices, no more, no fewer."""
+    spec = questions()[question]
+    choices = list(spec["choices"].values()) if isinstance(spec["choices"], dict) else spec["choices"]
+    for value in choices:
+        answer = [value] if spec.get("multiselect") else value
+        for text in typed(question, answer):
+            worker = copy(
+                tmp_path,
+                {question: text, "ci": ["azure_devops"]} if question == "ado_auth" else {question: text},
+                pretend=True,
+            )
+            assert worker.answers.combined[question] == answer
+
+
+def test_every_checked_question_checks_its_data_with_its_own_rule():
+    """A question with a rule or choices checks an answer given with --data before Copier reads
+    it (its `ask`), and its validator is the same rule."""
+    for name, spec in questions().items():
+        if "validator" in spec or "choices" in spec or spec.get("type") == "yaml":
+            assert f"{{{{ given('{name}') }}}}" in spec.get("ask", ""), name
+        if "validator" in spec:
+            assert spec["validator"].endswith(f"{{{{ answer('{name}', {name}) }}}}"), name
+
+
+@pytest.mark.parametrize(("question", "value", "message"), BAD)
+def test_a_prompt_message_fits_80_columns(rules, question, value, message):
+    """At the prompt Copier shows the validator's message on one line after its own words, cut at
+    the terminal's width: the problem fits, and the value it echoes starts within it."""
+    shown = str(rules.answer(question, value))
+    line = f"Validation error for question '{question}': {shown}"
+    echoed = shown.rsplit(": ", 1)[-1] if ": " in shown else ""
+
+    assert message in shown
+    assert len(line) <= 80 or len(line) - len(echoed) + 10 <= 80, line
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.one_of(
+        st.text(st.sampled_from(list("{}[],:\"' \n\t-?#&*!|>%@`\\/.ab01_2xyzé\x85\u2028+=~^$;()<>")), max_size=16),
+        st.lists(st.sampled_from(YAML_PIECES), max_size=10).map("".join),
+    )
+)
+def test_text_the_checks_read_is_yaml(rules, text):
+    """Jinja cannot catch a YAML error, so the checks read only text that matches READABLE: any such
+    text must parse."""
+    if re.search(rules.READABLE, text):
+        yaml.safe_load(text)
 
 
 def test_ado_auth_is_asked_only_for_azure_devops(tmp_path):
@@ -199,8 +397,8 @@ def test_partial_mappings_take_the_defaults_for_the_rest(tmp_path):
 
 
 def test_a_bad_data_value_ends_in_one_line_naming_the_question(tmp_path):
-    """Copier prints its traceback above; the last line, the template's message, says it all.
-    Nothing is written."""
+    """Copier's own command line, in its own process: one line, the template's message, exit 1,
+    nothing written."""
     result = subprocess.run(
         [
             sys.executable,
@@ -221,9 +419,8 @@ def test_a_bad_data_value_ends_in_one_line_naming_the_question(tmp_path):
         timeout=300,
     )
 
-    assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1] == (
-        "ValueError: Validation error for question 'environments': environments: \"Prod\" is not "
-        "snake_case: use lowercase letters, digits and underscores, starting with a letter"
+    assert result.returncode == 1
+    assert re.sub(r"\x1b\[[0-9;]*m", "", result.stderr).strip() == (
+        """'dict object' has no attribute 'environments: not snake_case: "Prod" (e.g. [dev, staging, prod])'"""
     )
     assert not (tmp_path / "project").exists()
