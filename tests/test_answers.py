@@ -74,10 +74,10 @@ BAD = [
     ("environments", ["Dev"], "not snake_case"),
     ("environments", ["dev", "ci"], "reserved for CI"),
     ("workspace_hosts", hosts(qa=""), 'not an environment: "qa"'),
-    ("workspace_hosts", hosts(dev="http://adb-1.2.azuredatabricks.net"), "not a workspace URL on azure"),
-    ("workspace_hosts", hosts(dev="https://dbc-1234.cloud.databricks.com"), "not a workspace URL on azure"),
-    ("workspace_hosts", hosts(dev="adb-1.2.azuredatabricks.net"), "not a workspace URL"),
-    ("workspace_hosts", hosts(dev="https://adb-1.2.azuredatabricks.net/path"), "not a workspace URL"),
+    ("workspace_hosts", hosts(dev="http://adb-1.2.azuredatabricks.net"), "not an Azure workspace URL"),
+    ("workspace_hosts", hosts(dev="https://dbc-1234.cloud.databricks.com"), "not an Azure workspace URL"),
+    ("workspace_hosts", hosts(dev="adb-1.2.azuredatabricks.net"), "workspace URL"),
+    ("workspace_hosts", hosts(dev="https://adb-1.2.azuredatabricks.net/path"), "workspace URL"),
     ("workspace_hosts", ["https://adb-1.2.azuredatabricks.net"], "not a mapping"),
     ("catalogs", {"dev": "Dev", "staging": "s", "prod": "p"}, "not a Unity Catalog name"),
     ("catalogs", {"dev": "my-catalog", "staging": "s", "prod": "p"}, "not a Unity Catalog name"),
@@ -169,7 +169,7 @@ def one_line_naming(stderr: str, question: str) -> str:
     """The one line Copier prints for a bad answer: the template's message, naming the question."""
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
-    assert lines[0].startswith(f"'dict object' has no attribute '{question}: "), stderr
+    assert re.match(f"""'dict object' has no attribute ['"]{question}: """, lines[0]), stderr
     return lines[0]
 
 
@@ -231,7 +231,7 @@ def test_unreadable_text_is_named_with_an_example(tmp_path, question, text):
 
     line = one_line_naming(stderr, question)
     assert code == 1
-    assert f"cannot read it as YAML or JSON: {json.dumps(text)} (e.g. " in line
+    assert f"{question}: cannot read it as YAML or JSON: {text} (" in line
     assert not (tmp_path / "project").exists()
 
 
@@ -300,13 +300,13 @@ def test_every_checked_question_checks_its_data_with_its_own_rule():
 @pytest.mark.parametrize(("question", "value", "message"), BAD)
 def test_a_prompt_message_fits_80_columns(rules, question, value, message):
     """At the prompt Copier shows the validator's message on one line after its own words, cut at
-    the terminal's width: the problem fits, and the value it echoes starts within it."""
+    the terminal's width: the problem fits, and so does the value it echoes last unless it is long."""
     shown = str(rules.answer(question, value))
     line = f"Validation error for question '{question}': {shown}"
     echoed = shown.rsplit(": ", 1)[-1] if ": " in shown else ""
 
     assert message in shown
-    assert len(line) <= 80 or len(line) - len(echoed) + 10 <= 80, line
+    assert len(line) <= 80 if len(echoed) <= 12 else len(line) - len(echoed) <= 80, line
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
@@ -343,7 +343,7 @@ def test_host_must_fit_the_cloud(tmp_path, cloud, host):
     other = "gcp" if cloud != "gcp" else "aws"
     copy(tmp_path, {"cloud": cloud, "workspace_hosts": hosts(dev=host)}, pretend=True)
 
-    with pytest.raises(ValueError, match=re.escape(host)):
+    with pytest.raises(UserMessageError, match=re.escape(host)):
         copy(tmp_path, {"cloud": other, "workspace_hosts": hosts(dev=host)})
 
 
@@ -402,6 +402,8 @@ def test_a_bad_data_value_ends_in_one_line_naming_the_question(tmp_path):
     result = subprocess.run(
         [
             sys.executable,
+            "-W",
+            "ignore::UserWarning",  # Copier's warning of a template with uncommitted changes
             "-m",
             "copier",
             "copy",
