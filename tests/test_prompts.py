@@ -133,3 +133,33 @@ def test_help_fits_a_terminal(question):
     lines = questions()[question]["help"].rstrip("\n").splitlines()
 
     assert max(map(len, lines)) <= 74, question
+
+
+def test_a_bad_answer_at_the_prompt_is_explained_in_80_columns(tmp_path):
+    """A mapping typed as YAML: a bad value gets the rule's message, whole on the terminal's one
+    line for it; text that is not YAML gets Copier's "Invalid input" (the help above shows the
+    form); a good answer then goes through."""
+    terminal = copier_in_a_terminal(tmp_path / "project")
+    names = list(questions())
+    before, after = names[: names.index("catalogs")], names[names.index("catalogs") + 1 :]
+    for question in before:
+        if question == "customise":  # y answers a yes/no question without enter
+            terminal.expect_exact(first_line_of_help(question))
+            terminal.send("y")
+        else:
+            answer(terminal, question)
+    answer(terminal, "catalogs", CLEAR_LINE, "{dev: Dev}")
+    terminal.expect_exact("""Validation error for question 'catalogs': not a Unity Catalog name: "Dev\"""")
+    line = terminal.after
+    for key in (CLEAR_LINE, "{dev: contoso_dev", ENTER):
+        terminal.send(key)
+    terminal.expect_exact("Invalid input")
+    for key in (CLEAR_LINE, "{dev: contoso_dev}", ENTER):
+        terminal.send(key)
+    for question in after:
+        answer(terminal, question)
+    finish(terminal)
+
+    assert len(line) <= 80
+    answers = yaml.safe_load((tmp_path / "project/.copier-answers.yml").read_text())
+    assert answers["catalogs"] == {"dev": "contoso_dev"}
