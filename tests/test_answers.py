@@ -246,7 +246,7 @@ def test_a_data_file_is_checked_the_same_way(tmp_path):
         assert code == 1
         assert one_line_naming(stderr, "catalogs") == (
             """'dict object' has no attribute 'catalogs: not a Unity Catalog name: "Dev" """
-            """(e.g. {dev: contoso_dev, prod: contoso_prod})'"""
+            """(e.g. {prod: contoso_prod}; environments: dev, staging, prod)'"""
         )
         assert not (tmp_path / "project").exists()
 
@@ -271,30 +271,26 @@ def test_bad_choice_stops_before_writing(tmp_path, question, value, bad):
     assert not (tmp_path / "project").exists()
 
 
-@pytest.mark.parametrize("question", [name for name, spec in questions().items() if "choices" in spec])
-def test_every_choice_passes_as_data(tmp_path, question):
-    """The checks of --data know each question's choices, no more, no fewer."""
-    spec = questions()[question]
-    choices = list(spec["choices"].values()) if isinstance(spec["choices"], dict) else spec["choices"]
-    for value in choices:
-        answer = [value] if spec.get("multiselect") else value
-        for text in typed(question, answer):
-            worker = copy(
-                tmp_path,
-                {question: text, "ci": ["azure_devops"]} if question == "ado_auth" else {question: text},
-                pretend=True,
-            )
-            assert worker.answers.combined[question] == answer
-
-
-def test_every_checked_question_checks_its_data_with_its_own_rule():
+def test_every_checked_question_checks_its_data_with_its_own_rule(rules):
     """A question with a rule or choices checks an answer given with --data before Copier reads
-    it (its `ask`), and its validator is the same rule."""
+    it (its `ask`), reading YAML where Copier does; its validator is the same rule."""
     for name, spec in questions().items():
         if "validator" in spec or "choices" in spec or spec.get("type") == "yaml":
             assert f"{{{{ given('{name}') }}}}" in spec.get("ask", ""), name
         if "validator" in spec:
             assert spec["validator"].endswith(f"{{{{ answer('{name}', {name}) }}}}"), name
+    read_as_yaml = [name for name, spec in questions().items() if spec.get("type") == "yaml" or spec.get("multiselect")]
+    assert sorted(rules.YAML_QUESTIONS) == sorted(read_as_yaml)
+
+
+def test_the_checks_know_the_choices_of_copier_yml(rules):
+    choices = {
+        name: list(spec["choices"].values()) if isinstance(spec["choices"], dict) else spec["choices"]
+        for name, spec in questions().items()
+        if "choices" in spec
+    }
+
+    assert rules.CHOICES == choices
 
 
 @pytest.mark.parametrize(("question", "value", "message"), BAD)
