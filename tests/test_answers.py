@@ -8,6 +8,7 @@ import io
 import json
 import math
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -421,4 +422,16 @@ def test_a_bad_data_value_ends_in_one_line_naming_the_question(tmp_path):
     assert re.sub(r"\x1b\[[0-9;]*m", "", result.stderr).strip() == (
         """'dict object' has no attribute 'environments: not snake_case: "Prod" (e.g. [dev, staging, prod])'"""
     )
+    assert not (tmp_path / "project").exists()
+
+
+def test_troubleshooting_shows_the_messages_users_see(tmp_path):
+    """docs/troubleshooting.md's table of bad answers: each command line, run, prints its line."""
+    page = (TEMPLATE / "docs/troubleshooting.md").read_text()
+    rows = re.findall(r"^\| `(--data [^`]+)` \| `(.+)` \|$", page, flags=re.MULTILINE)
+
+    assert len(rows) >= 8
+    for command, message in rows:
+        code, stderr = copier_cli(tmp_path / "project", *shlex.split(command))
+        assert (code, stderr.strip()) == (1, message), command
     assert not (tmp_path / "project").exists()
