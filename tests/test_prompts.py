@@ -136,24 +136,25 @@ def test_help_fits_a_terminal(question):
 
 
 def test_a_bad_answer_at_the_prompt_is_explained_in_80_columns(tmp_path):
-    """A mapping typed as YAML: a bad value gets the rule's message, whole on the terminal's one
-    line for it; text that is not YAML gets Copier's "Invalid input" (the help above shows the
-    form); a good answer then goes through."""
+    """Mappings typed as YAML: text that is not YAML gets Copier's "Invalid input" (the help above
+    shows the form); a bad value gets the rule's message, whole on the terminal's one line for
+    it; a good answer then goes through."""
     terminal = copier_in_a_terminal(tmp_path / "project")
     names = list(questions())
-    before, after = names[: names.index("catalogs")], names[names.index("catalogs") + 1 :]
+    before, after = names[: names.index("workspace_hosts")], names[names.index("catalogs") + 1 :]
     for question in before:
         if question == "customise":  # y answers a yes/no question without enter
             terminal.expect_exact(first_line_of_help(question))
             terminal.send("y")
         else:
             answer(terminal, question)
+    answer(terminal, "workspace_hosts", CLEAR_LINE, "{dev: https://adb-1.2.azuredatabricks.net")
+    terminal.expect_exact("Invalid input")
+    for key in (CLEAR_LINE, "{}", ENTER):
+        terminal.send(key)
     answer(terminal, "catalogs", CLEAR_LINE, "{dev: Dev}")
     terminal.expect_exact("""Validation error for question 'catalogs': not a Unity Catalog name: "Dev\"""")
     line = terminal.after
-    for key in (CLEAR_LINE, "{dev: contoso_dev", ENTER):
-        terminal.send(key)
-    terminal.expect_exact("Invalid input")
     for key in (CLEAR_LINE, "{dev: contoso_dev}", ENTER):
         terminal.send(key)
     for question in after:
@@ -162,4 +163,4 @@ def test_a_bad_answer_at_the_prompt_is_explained_in_80_columns(tmp_path):
 
     assert len(line) <= 80
     answers = yaml.safe_load((tmp_path / "project/.copier-answers.yml").read_text())
-    assert answers["catalogs"] == {"dev": "contoso_dev"}
+    assert (answers["workspace_hosts"], answers["catalogs"]) == ({}, {"dev": "contoso_dev"})

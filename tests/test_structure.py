@@ -35,8 +35,9 @@ def test_file_names_carry_no_conditions():
 
 
 # Where the raw answers are the only ones there are: the derived values themselves, and the
-# questions' defaults (copier.yml, like includes/defaults.jinja, is read before they exist).
-BEFORE_DERIVED = {"includes/derived.yml", "includes/defaults.jinja"}
+# questions' defaults and rules (copier.yml, like includes/defaults.jinja and includes/validate.jinja,
+# is read before they exist).
+BEFORE_DERIVED = {"includes/derived.yml", "includes/defaults.jinja", "includes/validate.jinja"}
 
 
 def test_derived_facts_are_spelled_only_in_derived_yml():
