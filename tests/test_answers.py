@@ -138,6 +138,11 @@ YAML_PIECES = [
     "yes",
     "~",
     "\n",
+    "- ",
+    "\n- ",
+    "a: b",
+    "\na: ",
+    "  ",
 ]
 
 
@@ -199,6 +204,14 @@ def test_good_value_typed_as_yaml_or_json_passes(tmp_path, question, value):
         worker = copy(tmp_path, {question: text}, pretend=True)
 
         assert worker.answers.combined[question] == value, text
+
+
+def test_block_yaml_text_passes(tmp_path):
+    """YAML's block style, as `--data $'pipelines=- orders\\n- customers'` passes it."""
+    text = {"pipelines": "- orders\n- customers\n", "catalogs": "prod: sales", "ci": "- github_actions"}
+    answers = copy(tmp_path, text, pretend=True).answers.combined
+
+    assert [answers[name] for name in text] == [["orders", "customers"], {"prod": "sales"}, ["github_actions"]]
 
 
 @pytest.mark.parametrize(("question", "value", "message"), BAD)
