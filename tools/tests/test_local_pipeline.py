@@ -6,7 +6,8 @@ import os
 import pytest
 import yaml
 
-from lakeflow_tools.local_pipeline import cli, events, report, runner
+from lakeflow_tools.local_pipeline import cli, folders, report, runner
+from lakeflow_tools.local_pipeline.results import DatasetResult, Failure, RuleCount, RunReport
 
 
 @pytest.fixture
@@ -47,14 +48,14 @@ def test_show_before_a_run_answers_without_spark(inside, capsys):
     )
     assert cli.main(["show", "orders", "orders_platinum"]) == 2
     assert "pipeline orders has no dataset 'orders_platinum'" in capsys.readouterr().err
-    assert not (runner.local_folder(inside) / "server.json").exists()
+    assert not (folders.local_folder(inside) / "server.json").exists()
 
 
 def test_the_state_folder_can_be_elsewhere(project, tmp_path, monkeypatch):
-    assert runner.local_folder(project) == project.root / ".local-pipelines"
-    monkeypatch.setenv(runner.STATE_VARIABLE, str(tmp_path / "state"))
+    assert folders.local_folder(project) == project.root / ".local-pipelines"
+    monkeypatch.setenv(folders.STATE_VARIABLE, str(tmp_path / "state"))
 
-    assert runner.landing_folder(project) == tmp_path / "state" / "landing"
+    assert folders.landing_folder(project) == tmp_path / "state" / "landing"
 
 
 def test_run_all_runs_each_pipeline_after_those_it_reads(project, monkeypatch):
@@ -62,7 +63,7 @@ def test_run_all_runs_each_pipeline_after_those_it_reads(project, monkeypatch):
 
     def fake_run(project, name, fresh, timeout, say):
         ran.append(name)
-        return runner.Report(name, "COMPLETED", 1.0)
+        return RunReport(name, "COMPLETED", 1.0)
 
     monkeypatch.setattr(runner, "run", fake_run)
     monkeypatch.setattr(runner.server, "ensure", lambda state, say: None)
@@ -76,7 +77,7 @@ def test_run_all_runs_each_pipeline_after_those_it_reads(project, monkeypatch):
 def test_run_all_does_not_run_what_depends_on_a_failure(project, monkeypatch):
     lines = []
     monkeypatch.setattr(
-        runner, "run", lambda project, name, fresh, timeout, say: runner.Report(name, "FAILED", 1.0)
+        runner, "run", lambda project, name, fresh, timeout, say: RunReport(name, "FAILED", 1.0)
     )
     monkeypatch.setattr(runner.server, "ensure", lambda state, say: None)
 
@@ -94,14 +95,14 @@ def test_outside_a_project_the_exit_code_is_2(tmp_path, monkeypatch, capsys):
 
 
 def test_the_spec_points_at_the_real_code_with_local_configuration(project):
-    folder = runner.local_folder(project) / "orders"
+    folder = folders.local_folder(project) / "orders"
     folder.mkdir(parents=True)
 
     spec = yaml.safe_load(runner._write_spec(project, project.pipeline("orders"), folder).read_text())
 
     assert spec["name"] == "orders"
     assert spec["storage"].startswith("file:///")
-    assert spec["configuration"]["demo.landing_path"] == f"{runner.landing_folder(project)}/orders"
+    assert spec["configuration"]["demo.landing_path"] == f"{folders.landing_folder(project)}/orders"
     assert spec["configuration"]["demo.landing_reader"] == "files"  # [tool.local-pipeline] wins
     [library] = spec["libraries"]
     assert os.path.normpath(folder / library["glob"]["include"]) == str(
@@ -110,7 +111,7 @@ def test_the_spec_points_at_the_real_code_with_local_configuration(project):
 
 
 def test_landing_keeps_dropped_files_unless_fresh(project):
-    landing = runner.landing_folder(project) / "orders"
+    landing = folders.landing_folder(project) / "orders"
     pipeline = project.pipeline("orders")
     runner._prepare_landing(project, pipeline, landing, fresh=False)
     (landing / "extra.json").write_text("{}\n")
@@ -121,21 +122,19 @@ def test_landing_keeps_dropped_files_unless_fresh(project):
     assert sorted(p.name for p in landing.iterdir()) == ["orders-0001.json"]
 
 
+def silver(input_rows: int, violations: int) -> dict[str, DatasetResult]:
+    rule = RuleCount("valid_id", "id IS NOT NULL", "drop", input_rows, violations)
+    return {"orders_silver": DatasetResult("streaming_table", "COMPLETED", expectations=[rule])}
+
+
 def test_the_totals_are_kept_for_the_next_run(tmp_path):
-    rule = {"name": "valid_id", "action": "drop", "input_rows": 10, "violations": 2}
-    datasets = {"orders_silver": {"kind": "streaming_table", "expectations": [rule]}}
     totals = tmp_path / "totals.json"
-    runner._per_run(datasets, totals)
-    second = {
-        "orders_silver": {
-            "kind": "streaming_table",
-            "expectations": [{**rule, "input_rows": 15, "violations": 3}],
-        }
-    }
+    runner._per_run(silver(10, 2), totals)
+    second = silver(15, 3)
 
     runner._per_run(second, totals)
 
-    assert second["orders_silver"]["expectations"][0]["input_rows"] == 5
+    assert second["orders_silver"].expectations[0].input_rows == 5
     assert json.loads(totals.read_text())["orders_silver/valid_id"] == {"input_rows": 15, "violations": 3}
 
 
@@ -143,13 +142,13 @@ def test_progress_says_each_dataset_once_with_rows_and_expectations(tmp_path):
     lines = []
     progress = report.Progress("orders", lines.append, tmp_path / "totals.json")
     rules = [
-        {"name": "valid_id", "action": "drop", "input_rows": 9, "violations": 2},
-        {"name": "known_category", "action": "warn", "input_rows": 9, "violations": 1},
-        {"name": "valid_time", "action": "fail", "input_rows": 9, "violations": 0},
+        RuleCount("valid_id", "id IS NOT NULL", "drop", 9, 2),
+        RuleCount("known_category", "category IN ('Books')", "warn", 9, 1),
+        RuleCount("valid_time", "event_time IS NOT NULL", "fail", 9, 0),
     ]
 
     progress.started("orders_silver")
-    progress.completed("orders_silver", {"kind": "streaming_table", "rows": 7, "expectations": rules})
+    progress.completed("orders_silver", DatasetResult("streaming_table", "COMPLETED", 7, rules))
     progress.skipped("orders_gold")
 
     assert lines[0].split() == ["orders_silver", "started"]
@@ -159,7 +158,7 @@ def test_progress_says_each_dataset_once_with_rows_and_expectations(tmp_path):
 
 
 def test_streaming_tables_count_this_runs_rows_only():
-    rule = {"name": "valid_id", "action": "drop", "input_rows": 15, "violations": 3}
+    rule = RuleCount("valid_id", "id IS NOT NULL", "drop", 15, 3)
     baseline = {"orders_silver/valid_id": {"input_rows": 10, "violations": 2}}
 
     assert report.this_run("orders_silver", "streaming_table", rule, baseline) == (5, 1)
@@ -167,7 +166,7 @@ def test_streaming_tables_count_this_runs_rows_only():
 
 
 def test_a_failed_rule_is_shown_with_its_constraint_place_and_rows():
-    failure = events.Failure(
+    failure = Failure(
         dataset="orders_silver",
         error_class="USER_RAISED_EXCEPTION",
         message="Expectation ...",
@@ -186,10 +185,9 @@ def test_a_failed_rule_is_shown_with_its_constraint_place_and_rows():
 
 
 def test_a_spark_error_is_shown_with_its_class():
-    failure = {
-        "error_class": "UNRESOLVED_COLUMN.WITH_SUGGESTION",
-        "message": "`categoryy` cannot be resolved.",
-    }
+    failure = Failure(
+        error_class="UNRESOLVED_COLUMN.WITH_SUGGESTION", message="`categoryy` cannot be resolved."
+    )
 
     assert report.failure_lines(failure) == [
         "[UNRESOLVED_COLUMN.WITH_SUGGESTION] `categoryy` cannot be resolved."
@@ -197,8 +195,8 @@ def test_a_spark_error_is_shown_with_its_class():
 
 
 def test_one_verdict_per_run():
-    ok = runner.Report("orders", "COMPLETED", 12.34)
-    failed = runner.Report("orders", "FAILED", 3.0, failure={"dataset": "orders_silver", "message": "boom"})
+    ok = RunReport("orders", "COMPLETED", 12.34)
+    failed = RunReport("orders", "FAILED", 3.0, failure=Failure(dataset="orders_silver", message="boom"))
 
     assert report.verdict(ok) == "orders: COMPLETED in 12.3 s"
     assert report.verdict(failed).startswith("orders: FAILED at orders_silver in 3.0 s")

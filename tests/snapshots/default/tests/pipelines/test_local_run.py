@@ -23,7 +23,7 @@ backend.skip_module_unless_local("runs pipelines with spark-pipelines")
 
 import psutil  # noqa: E402
 
-from lakeflow_tools.local_pipeline import runner, server  # noqa: E402
+from lakeflow_tools.local_pipeline import folders, runner, server  # noqa: E402
 from lakeflow_tools.project import Project  # noqa: E402
 
 from . import expected  # noqa: E402
@@ -40,7 +40,7 @@ def state(tmp_path_factory):
     """A state folder for this module's runs, and its server stopped at the end."""
     folder = tmp_path_factory.mktemp("local-pipelines")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(runner.STATE_VARIABLE, str(folder))
+        patch.setenv(folders.STATE_VARIABLE, str(folder))
         yield folder
         server.stop(folder)
 
@@ -53,7 +53,7 @@ def local_pipeline(*args: str) -> subprocess.CompletedProcess:
 
 def table(name: str, columns: tuple[str, ...]) -> set[tuple]:
     """A table as the last run left it (Parquet files, read without Spark), as expected.py has it."""
-    rows = pq.read_table(runner.warehouse_folder(PROJECT) / name).to_pylist()
+    rows = pq.read_table(folders.warehouse_folder(PROJECT) / name).to_pylist()
     return {tuple(None if row[c] is None else str(row[c]) for c in columns) for row in rows}
 
 
@@ -62,11 +62,11 @@ def gold_table(name: str) -> set[tuple]:
 
 
 def state_processes(state: Path) -> list[psutil.Process]:
-    """Every process started for this state folder: the supervisor and Spark's JVM."""
+    """Every process started for this state folder: the supervisor, Spark's JVM, the run service."""
     found = []
     for process in psutil.process_iter(["cmdline"]):
         command = " ".join(process.info["cmdline"] or [])
-        if str(state) in command and ("supervise" in command or "SparkConnectServer" in command):
+        if str(state) in command and process.pid != os.getpid():
             found.append(process)
     return found
 
@@ -103,16 +103,16 @@ def test_gold_matches_the_sample_data(fresh_run_of_all, name):
 
 def test_second_run_adds_only_new_files(fresh_run_of_all):
     name = next(name for name in PIPELINES if expected.kind(name) == "files")
-    landing = runner.landing_folder(PROJECT) / name
+    landing = folders.landing_folder(PROJECT) / name
     new = {"id": "late-1", "category": "Books", "amount": 4.5, "event_time": "2026-01-06T23:00:00Z"}
     write_record(landing, "late-arrivals", name, new)
 
     report = runner.run(PROJECT, name, say=lambda _line: None)
 
     assert report.ok, report.failure
-    assert report.datasets[f"{name}_bronze"]["rows"] == len(expected.records(landing))
-    silver_rules = report.datasets[f"{name}_silver"]["expectations"]
-    assert {rule["input_rows"] for rule in silver_rules} == {1}  # only the new record was read
+    assert report.datasets[f"{name}_bronze"].rows == len(expected.records(landing))
+    silver_rules = report.datasets[f"{name}_silver"].expectations
+    assert {rule.input_rows for rule in silver_rules} == {1}  # only the new record was read
     assert gold_table(name) == expected.gold(name, landing)
 
 
@@ -142,7 +142,7 @@ def broken(name: str) -> tuple[dict, str, str]:
 
 
 def test_broken_fail_rule_names_the_rule_and_an_offending_row(fresh_run_of_all):
-    landing = runner.landing_folder(PROJECT) / FIRST
+    landing = folders.landing_folder(PROJECT) / FIRST
     bad, rule, constraint = broken(FIRST)
     path = write_record(landing, "broken", FIRST, bad)
     try:
@@ -220,7 +220,7 @@ def test_a_python_error_shows_the_users_file_and_line(fresh_run_of_all, edited):
 
 
 def test_fresh_run_starts_from_nothing(fresh_run_of_all):
-    landing = runner.landing_folder(PROJECT) / FIRST
+    landing = folders.landing_folder(PROJECT) / FIRST
     sample = next(PROJECT.sample_data(FIRST).iterdir())
     shutil.copy(sample, landing / f"extra{sample.suffix}")
 

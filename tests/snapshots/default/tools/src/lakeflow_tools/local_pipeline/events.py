@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from .results import Failure
 
 FLOW_STATE = re.compile(r"^Flow '?(?:\w+\.)*(\w+)'? (?:(?:is|has|has been) )?([A-Z_]+)")
 RESOLVE_FAILED = re.compile(r"^Failed to resolve flow: '?(?:\w+\.)*(\w+)'?")
@@ -25,25 +26,6 @@ EXPECTATION_FAILED = re.compile(
     r"Expectation '([^']+)' failed \(expect_or_fail\): (.*?)(?:\s+SQLSTATE|['\"]?\)?\s*$|\n)"
 )
 PYTHON_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
-FINAL = {"COMPLETED", "FAILED", "SKIPPED", "STOPPED", "EXCLUDED", "CANCELED", "CANCELLED"}
-"""States after which a flow does nothing more in the run."""
-
-
-@dataclass
-class Failure:
-    """Why a run stopped, as precisely as Spark said it."""
-
-    dataset: str | None = None
-    error_class: str | None = None
-    message: str = ""
-    file: str | None = None
-    line: int | None = None
-    expectation: str | None = None
-    constraint: str | None = None
-    rows: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 def flow_state(message: str) -> tuple[str, str] | None:
