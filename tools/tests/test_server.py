@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from lakeflow_tools.local_pipeline import protocol, server
+from lakeflow_tools.local_pipeline import java, protocol, server
 
 LISTEN = (
     "import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); "
@@ -50,7 +50,11 @@ def test_started_once_then_reused(state):
     assert len(lines) == 1
     assert f"port {first.port}" in lines[0]
     assert server.running(state) == first
-    assert json.loads((state / "server.json").read_text()) == {"pid": first.pid, "port": first.port}
+    assert json.loads((state / "server.json").read_text()) == {
+        "pid": first.pid,
+        "port": first.port,
+        "fingerprint": server.fingerprint(),
+    }
 
 
 def test_stop_leaves_no_process(state):
@@ -124,3 +128,28 @@ def test_only_the_owner_can_read_the_token(state):
     server.ensure(state, lambda _line: None)
 
     assert (state / "service.json").stat().st_mode & 0o077 == 0
+
+
+def test_a_server_started_by_other_tooling_is_replaced_saying_so(state, monkeypatch):
+    first = server.ensure(state, lambda _line: None)
+    monkeypatch.setattr(server, "fingerprint", lambda: "tooling after a copier update")
+    lines = []
+
+    second = server.ensure(state, lines.append)
+
+    assert second.pid != first.pid
+    assert (
+        lines[0] == "the tooling or the Python environment changed since local Spark started: restarting it"
+    )
+    assert server.ensure(state, lines.append) == second  # and kept while nothing changes
+    assert len(lines) == 2
+
+
+def test_without_java_nothing_starts(state, monkeypatch, tmp_path):
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(java, "INSTALLED", ())
+
+    with pytest.raises(server.ServerError, match="Java 17 or later"):
+        server.ensure(state, lambda _line: None)
+    assert processes_of(state) == []
