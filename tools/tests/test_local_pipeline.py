@@ -6,7 +6,7 @@ import os
 import pytest
 import yaml
 
-from lakeflow_tools.local_pipeline import cli, folders, report, runner
+from lakeflow_tools.local_pipeline import cli, events, folders, report, runner
 from lakeflow_tools.local_pipeline.results import DatasetResult, Failure, RuleCount, RunReport
 
 
@@ -110,21 +110,42 @@ def test_the_spec_points_at_the_real_code_with_local_configuration(project):
     )
 
 
-def test_landing_keeps_dropped_files_unless_fresh(project):
+def test_landing_keeps_the_developers_files_even_from_scratch(project):
     landing = folders.landing_folder(project) / "orders"
     pipeline = project.pipeline("orders")
-    runner._prepare_landing(project, pipeline, landing, fresh=False)
+    assert runner._prepare_landing(project, pipeline, landing, fresh=False) == (["orders-0001.json"], [])
     (landing / "extra.json").write_text("{}\n")
 
-    runner._prepare_landing(project, pipeline, landing, fresh=False)
+    for fresh in (False, True):
+        assert runner._prepare_landing(project, pipeline, landing, fresh) == (
+            ["orders-0001.json"],
+            ["extra.json"],
+        )
     assert sorted(p.name for p in landing.iterdir()) == ["extra.json", "orders-0001.json"]
+
+
+def test_a_sample_edited_in_tests_data_replaces_its_unchanged_copy_from_scratch(project):
+    landing = folders.landing_folder(project) / "orders"
+    pipeline = project.pipeline("orders")
+    sample = project.sample_data("orders") / "orders-0001.json"
+    runner._prepare_landing(project, pipeline, landing, fresh=False)
+    sample.write_text('{"id": "edited"}\n')
+
+    runner._prepare_landing(project, pipeline, landing, fresh=False)
+    assert "edited" not in (landing / sample.name).read_text()  # a file read once is not read again
     runner._prepare_landing(project, pipeline, landing, fresh=True)
-    assert sorted(p.name for p in landing.iterdir()) == ["orders-0001.json"]
+    assert "edited" in (landing / sample.name).read_text()
+
+    (landing / sample.name).write_text('{"id": "mine"}\n')  # changed by the developer: theirs now
+    sample.write_text('{"id": "edited again"}\n')
+    assert runner._prepare_landing(project, pipeline, landing, fresh=True) == ([], ["orders-0001.json"])
+    assert "mine" in (landing / sample.name).read_text()
 
 
 def silver(input_rows: int, violations: int) -> dict[str, DatasetResult]:
     rule = RuleCount("valid_id", "id IS NOT NULL", "drop", input_rows, violations)
-    return {"orders_silver": DatasetResult("streaming_table", "COMPLETED", expectations=[rule])}
+    rows = input_rows - violations
+    return {"orders_silver": DatasetResult("streaming_table", "COMPLETED", rows, expectations=[rule])}
 
 
 def test_the_totals_are_kept_for_the_next_run(tmp_path):
@@ -134,13 +155,15 @@ def test_the_totals_are_kept_for_the_next_run(tmp_path):
 
     runner._per_run(second, totals)
 
+    assert second["orders_silver"].written == 12 - 8  # the table's rows now, less those before
     assert second["orders_silver"].expectations[0].input_rows == 5
+    assert json.loads(totals.read_text())["orders_silver"] == {"rows": 12}
     assert json.loads(totals.read_text())["orders_silver/valid_id"] == {"input_rows": 15, "violations": 3}
 
 
 def test_progress_says_each_dataset_once_with_rows_and_expectations(tmp_path):
     lines = []
-    progress = report.Progress("orders", lines.append, tmp_path / "totals.json")
+    progress = report.Progress("orders", lines.append, {"orders_silver": {"rows": 4}})
     rules = [
         RuleCount("valid_id", "id IS NOT NULL", "drop", 9, 2),
         RuleCount("known_category", "category IN ('Books')", "warn", 9, 1),
@@ -152,7 +175,7 @@ def test_progress_says_each_dataset_once_with_rows_and_expectations(tmp_path):
     progress.skipped("orders_gold")
 
     assert lines[0].split() == ["orders_silver", "started"]
-    assert lines[1].split()[:4] == ["orders_silver", "completed", "7", "rows;"]
+    assert lines[1].split()[:7] == ["orders_silver", "completed", "3", "written,", "7", "in", "the"]
     assert lines[1].endswith("dropped 2 (valid_id 2); flagged 1 (known_category 1)")
     assert lines[2].split()[:2] == ["orders_gold", "not"]
 
@@ -170,8 +193,8 @@ def test_a_failed_rule_is_shown_with_its_constraint_place_and_rows():
         dataset="orders_silver",
         error_class="USER_RAISED_EXCEPTION",
         message="Expectation ...",
-        file="src/demo/orders/transformations/orders_silver.py",
-        line=11,
+        file="src/demo/orders/logic.py",
+        line=21,
         expectation="valid_time",
         constraint="event_time IS NOT NULL",
         rows=[{"id": "bad-1", "event_time": None}],
@@ -179,9 +202,44 @@ def test_a_failed_rule_is_shown_with_its_constraint_place_and_rows():
 
     assert report.failure_lines(failure) == [
         "expectation 'valid_time' (event_time IS NOT NULL) failed",
-        "at src/demo/orders/transformations/orders_silver.py:11",
+        "the rule: src/demo/orders/logic.py:21",
         'offending row: {"id": "bad-1", "event_time": null}',
     ]
+    failure.arrived, failure.arrived_in = [{"id": "bad-1", "event_time": "not a time"}], "orders_bronze"
+    assert report.failure_lines(failure)[2:] == [
+        'offending row, as it arrived in orders_bronze: {"id": "bad-1", "event_time": "not a time"}'
+    ]
+
+
+def test_a_failed_rule_says_how_to_run_again(tmp_path):
+    lines = []
+    failure = Failure(dataset="orders_silver", expectation="valid_time", constraint="event_time IS NOT NULL")
+
+    report.Progress("orders", lines.append, {}, ".local-pipelines/landing/orders/").failed(
+        "orders_silver", failure
+    )
+
+    assert lines[-1].strip() == (
+        "fix or remove those rows in .local-pipelines/landing/orders/ (or change the rule), "
+        "then: uv run local-pipeline run orders --fresh"
+    )
+
+
+def test_the_rule_is_found_where_it_is_declared(tmp_path):
+    transformation = tmp_path / "orders" / "transformations" / "orders_silver.py"
+    transformation.parent.mkdir(parents=True)
+    transformation.write_text("@dp.expect_all_or_fail(logic.FAIL_RULES)\n")
+    logic = tmp_path / "orders" / "logic.py"
+    logic.write_text(
+        'DROP_RULES = {\n    "valid_id": "id IS NOT NULL",\n}\n'
+        'FAIL_RULES = {\n    "valid_time": "t IS NOT NULL",\n}\n'
+    )
+    sql = tmp_path / "orders_silver.sql"
+    sql.write_text("CREATE OR REFRESH STREAMING TABLE s (\n  CONSTRAINT valid_time EXPECT (t IS NOT NULL)\n)")
+
+    assert events.rule_declared("valid_time", [transformation, logic], tmp_path) == ("orders/logic.py", 5)
+    assert events.rule_declared("valid_time", [sql], tmp_path) == ("orders_silver.sql", 2)
+    assert events.rule_declared("valid_tim", [transformation, logic, sql], tmp_path) is None
 
 
 def test_a_spark_error_is_shown_with_its_class():

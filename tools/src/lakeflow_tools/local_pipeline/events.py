@@ -138,6 +138,27 @@ def plan_call_site(plan: Any, text: str, root: Path) -> tuple[str, int] | None:
     return None
 
 
+def rule_declared(rule: str, files: list[Path], root: Path) -> tuple[str, int] | None:
+    """Where an expectation is declared: the first of the files (the dataset's own first) that
+    names it as a Python string (`"valid_id": "..."`, `expect("valid_id", ...)`) or as a SQL
+    `CONSTRAINT valid_id`."""
+    declared = re.compile(rf"""(["']){re.escape(rule)}\1|\bCONSTRAINT\s+{re.escape(rule)}\b""", re.IGNORECASE)
+    for path in files:
+        try:
+            lines = path.read_text().splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, 1):
+            if declared.search(line):
+                shown = (
+                    path.resolve().relative_to(root.resolve())
+                    if path.resolve().is_relative_to(root.resolve())
+                    else path
+                )
+                return str(shown), number
+    return None
+
+
 def query_function(error: BaseException, root: Path) -> str | None:
     """The outermost function of the project's code in the traceback: the dataset's query
     function when a definition failed to load (its name is the dataset's, by default)."""

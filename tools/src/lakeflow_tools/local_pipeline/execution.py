@@ -64,6 +64,22 @@ def _call_site(spark: SparkSession, dataset: Dataset, failure: Failure, text: st
             return
 
 
+def _explain_rule(spark: SparkSession, dataset: Dataset, failure: Failure, root: Path) -> None:
+    """For a failed expect_or_fail rule: where it is declared, and the rows that broke it, as the
+    query computed them and as they arrived."""
+    assert failure.expectation  # a failed rule's failure names it
+    if dataset.source:
+        own = dataset.source[0]
+        nearby = sorted(own.parent.parent.glob("*.py"))  # the pipeline's package: logic.py and kin
+        if place := events.rule_declared(failure.expectation, [own, *nearby], root):
+            failure.file, failure.line = place
+    try:
+        failure.rows = audit.offending_rows(spark, dataset, failure.expectation)
+        failure.arrived_in, failure.arrived = audit.as_arrived(spark, dataset, failure.rows)
+    except Exception:  # the rows are a help; the failure stands without them
+        pass
+
+
 def _located(failure: Failure, dataset: Dataset | None, root: Path) -> Failure:
     """Where the failing dataset is defined, when the error itself did not say."""
     if failure.file is None and dataset is not None and dataset.source:
@@ -161,10 +177,7 @@ def execute(
                     _call_site(spark, datasets[name], failure, message, root)
                 failure = _located(failure, datasets.get(name), root)
                 if failure.expectation and name in datasets:
-                    try:
-                        failure.rows = audit.offending_rows(spark, datasets[name], failure.expectation)
-                    except Exception:  # the rows are a help; the failure stands without them
-                        failure.rows = []
+                    _explain_rule(spark, datasets[name], failure, root)
                 result.datasets[name] = DatasetResult(kind(name), "FAILED")
                 result.failure = result.failure or failure
                 result.status = "FAILED"
