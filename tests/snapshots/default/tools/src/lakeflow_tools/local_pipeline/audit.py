@@ -20,6 +20,8 @@ from lakeflow_tools.graph import Dataset, unchecked_query
 from .results import RuleCount
 
 OFFENDING_ROWS = 5
+ARRIVED_SCAN = 100_000
+"""How many rows of the input are searched for the offending rows as they arrived."""
 
 
 class Rule(Protocol):
@@ -96,6 +98,48 @@ def audit(spark: SparkSession, dataset: Dataset) -> list[RuleCount]:
             for i, rule in enumerate(rules)
         ]
     return audited
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _same(computed: str | None, arrived: Any) -> bool:
+    """Whether a value the query computed is the one that arrived, give or take trimming, case
+    and number formatting (what cleaning usually does)."""
+    if computed is None or arrived is None:
+        return False
+    if str(arrived).strip().lower() == computed.strip().lower():
+        return True
+    try:
+        return float(computed) == float(arrived)
+    except (TypeError, ValueError):
+        return False
+
+
+def as_arrived(
+    spark: SparkSession, dataset: Dataset, rows: list[dict[str, str | None]]
+) -> tuple[str | None, list[dict[str, str | None]]]:
+    """The offending rows as they arrived: the rows of the one dataset the query reads that agree
+    with them on the most columns (cleaning may have turned a bad value into NULL, so the value
+    that broke the rule is seen only here). None and no rows when the query reads several
+    datasets or none matches."""
+    if len(dataset.reads) != 1 or not rows:
+        return None, []
+    source = next(iter(dataset.reads))
+    arrived = [row.asDict() for row in spark.read.table(source).limit(ARRIVED_SCAN).collect()]
+    found: list[dict[str, str | None]] = []
+    for row in rows:
+        scores = [
+            sum(_same(value, candidate.get(key)) for key, value in row.items()) for candidate in arrived
+        ]
+        best = max(scores, default=0)
+        found += [
+            {key: _text(value) for key, value in candidate.items()}
+            for candidate, score in zip(arrived, scores, strict=True)
+            if best and score == best and {key: _text(value) for key, value in candidate.items()} not in found
+        ]
+    return (source, found[:OFFENDING_ROWS]) if found else (None, [])
 
 
 def offending_rows(spark: SparkSession, dataset: Dataset, rule_name: str) -> list[dict[str, str | None]]:

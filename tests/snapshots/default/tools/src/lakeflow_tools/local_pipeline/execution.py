@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import threading
+import traceback
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +23,7 @@ from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectG
 from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
 from pyspark.sql import SparkSession
 
-from lakeflow_tools.graph import Dataset, RecordingRegistry
+from lakeflow_tools.graph import Dataset, RecordingRegistry, unchecked_query
 
 from . import audit, events
 from .results import FINAL, DatasetResult, Failure, RunResult
@@ -38,6 +39,45 @@ class Progress(Protocol):
     def completed(self, dataset: str, result: DatasetResult) -> None: ...
     def failed(self, dataset: str, failure: Failure) -> None: ...
     def skipped(self, dataset: str) -> None: ...
+
+
+def _loading(error: BaseException, registry: RecordingRegistry) -> str | None:
+    """The dataset whose query raised the error while the definitions loaded, if one did: the
+    flow being registered (pyspark calls its query function to get its plan)."""
+    registering = any(frame.name == "register_flow" for frame in traceback.extract_tb(error.__traceback__))
+    return registry.flows[-1].target.split(".")[-1] if registering and registry.flows else None
+
+
+def _call_site(spark: SparkSession, dataset: Dataset, failure: Failure, text: str, root: Path) -> None:
+    """For an analysis error in a Python dataset, the line of the user's code that wrote the
+    operation it is about: the call site pyspark records in each operation of the plan."""
+    if failure.file or not failure.error_class or failure.expectation:
+        return
+    for flow in dataset.flows:
+        try:
+            plan = unchecked_query(flow)()._plan.to_proto(spark.client)
+            frame = events.plan_call_site(plan, text, root)
+        except Exception:  # the place is a help; the failure stands without it
+            continue
+        if frame:
+            failure.file, failure.line = frame
+            return
+
+
+def _explain_rule(spark: SparkSession, dataset: Dataset, failure: Failure, root: Path) -> None:
+    """For a failed expect_or_fail rule: where it is declared, and the rows that broke it, as the
+    query computed them and as they arrived."""
+    assert failure.expectation  # a failed rule's failure names it
+    if dataset.source:
+        own = dataset.source[0]
+        nearby = sorted(own.parent.parent.glob("*.py"))  # the pipeline's package: logic.py and kin
+        if place := events.rule_declared(failure.expectation, [own, *nearby], root):
+            failure.file, failure.line = place
+    try:
+        failure.rows = audit.offending_rows(spark, dataset, failure.expectation)
+        failure.arrived_in, failure.arrived = audit.as_arrived(spark, dataset, failure.rows)
+    except Exception:  # the rows are a help; the failure stands without them
+        pass
 
 
 def _located(failure: Failure, dataset: Dataset | None, root: Path) -> Failure:
@@ -61,6 +101,7 @@ def execute(
     for key, value in spec.configuration.items():  # what transformations read with spark.conf.get
         spark.conf.set(key, value)
     result = RunResult()
+    registry: RecordingRegistry | None = None
     try:
         graph_id = create_dataflow_graph(
             spark, default_catalog=spec.catalog, default_database=spec.database, sql_conf=spec.configuration
@@ -72,7 +113,7 @@ def execute(
         with _REGISTERING, redirect_stdout(io.StringIO()):  # and pyspark's own "Importing ..." lines
             register_definitions(spec_path, registry.as_pyspark(), spec, spark, graph_id)
     except Exception as error:  # the definitions did not load: Python or SQL errors in them
-        failure = events.from_exception(error, root)
+        failure = events.from_exception(error, root, _loading(error, registry) if registry else None)
         progress.failed(failure.dataset or "definitions", failure)
         return RunResult("FAILED", failure=failure)
     datasets = registry.datasets()
@@ -84,6 +125,8 @@ def execute(
     # A streaming flow can report COMPLETED and then FAILED: its completion is announced only
     # once the next event shows it stands, so that each dataset gets one verdict.
     pending: str | None = None
+    # Datasets that did not run because an upstream one failed are told after the failure.
+    not_run: list[str] = []
 
     def complete(name: str) -> None:
         found = DatasetResult(kind(name), "COMPLETED")
@@ -129,19 +172,19 @@ def execute(
                 result.datasets[name] = DatasetResult(kind(name), "COMPLETING")
                 pending = name
             elif status == "FAILED":
-                failure = _located(events.from_text(message, name, root), datasets.get(name), root)
+                failure = events.from_text(message, name, root)
+                if name in datasets:
+                    _call_site(spark, datasets[name], failure, message, root)
+                failure = _located(failure, datasets.get(name), root)
                 if failure.expectation and name in datasets:
-                    try:
-                        failure.rows = audit.offending_rows(spark, datasets[name], failure.expectation)
-                    except Exception:  # the rows are a help; the failure stands without them
-                        failure.rows = []
+                    _explain_rule(spark, datasets[name], failure, root)
                 result.datasets[name] = DatasetResult(kind(name), "FAILED")
                 result.failure = result.failure or failure
                 result.status = "FAILED"
                 progress.failed(name, failure)
             elif status in FINAL:
                 result.datasets[name] = DatasetResult(kind(name), status)
-                progress.skipped(name)
+                not_run.append(name)
         if pending:
             complete(pending)
     except Exception as error:  # the run stopped: the failing flow's event came first, if any
@@ -150,4 +193,6 @@ def execute(
             failure = events.from_exception(error, root)
             progress.failed(failure.dataset or "run", failure)
             result.failure = failure
+    for name in not_run:
+        progress.skipped(name)
     return result

@@ -6,7 +6,6 @@ Spark's own output goes to the server's log, never here."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from .protocol import Say
 from .results import DatasetResult, Failure, RuleCount, RunReport
@@ -22,8 +21,32 @@ def starting(pipeline: str, fresh: bool) -> str:
     return f"{pipeline}: starting{' from scratch' if fresh else ''}"
 
 
+def landing_files(pipeline: str, landing: str, samples: list[str], own: list[str]) -> str:
+    """Which files a run from scratch reads: the sample files and the developer's own."""
+
+    def listed(names: list[str], what: str) -> str:
+        return f"{len(names)} {what}{'s' if len(names) != 1 else ''}" + (
+            f" ({', '.join(names)})" if names else ""
+        )
+
+    return (
+        f"{pipeline}: every table recomputed from the files in {landing}: "
+        f"{listed(samples, 'sample file')}, {listed(own, 'file')} of yours"
+    )
+
+
 Totals = dict[str, dict[str, int]]
-"""The audit's totals of the last run, by `dataset/rule`: input_rows and violations."""
+"""What the last run left, to count this run's part: by `dataset`, its rows; by `dataset/rule`,
+the audit's input_rows and violations."""
+
+
+def written(name: str, result: DatasetResult, baseline: Totals) -> int | None:
+    """The rows this run wrote: what a streaming table gained (it only appends), a materialized
+    view's every row (it is recomputed)."""
+    if result.rows is None:
+        return None
+    before = baseline.get(name, {}).get("rows", 0) if result.kind == "streaming_table" else 0
+    return result.rows - before
 
 
 def this_run(name: str, kind: str, rule: RuleCount, baseline: Totals) -> tuple[int, int]:
@@ -62,24 +85,28 @@ def failure_lines(failure: Failure) -> list[str]:
     else:
         lines.append(failure.message or "unknown error")
     if failure.file:
-        lines.append(f"at {failure.file}:{failure.line or 1}")
-    for row in failure.rows:
-        lines.append(f"offending row: {json.dumps(row, sort_keys=False)}")
+        lines.append(f"{'the rule: ' if failure.expectation else 'at '}{failure.file}:{failure.line or 1}")
+    if failure.arrived:
+        for row in failure.arrived:
+            lines.append(f"offending row, as it arrived in {failure.arrived_in}: {json.dumps(row)}")
+    else:
+        for row in failure.rows:
+            lines.append(f"offending row: {json.dumps(row)}")
     return lines
 
 
 class Progress:
     """Prints a pipeline's datasets as they start, complete or fail: one verdict each."""
 
-    def __init__(self, pipeline: str, say: Say, baseline_path: Path) -> None:
-        self.pipeline, self.say = pipeline, say
-        self.baseline: Totals = json.loads(baseline_path.read_text()) if baseline_path.exists() else {}
+    def __init__(self, pipeline: str, say: Say, baseline: Totals, landing: str = "") -> None:
+        self.pipeline, self.say, self.baseline, self.landing = pipeline, say, baseline, landing
 
     def started(self, dataset: str) -> None:
         self.say(f"  {dataset:<34} started")
 
     def completed(self, dataset: str, result: DatasetResult) -> None:
-        rows = f"{result.rows:>8} rows" if result.rows is not None else ""
+        new = written(dataset, result, self.baseline)
+        rows = f"{new:>8} written, {result.rows} in the table" if new is not None else ""
         summary = expectations_summary(dataset, result, self.baseline)
         self.say(f"  {dataset:<34} completed {rows}{'; ' + summary if summary else ''}".rstrip())
 
@@ -88,6 +115,12 @@ class Progress:
         self.say(f"  {dataset:<34} FAILED: {first}")
         for line in rest:
             self.say(f"      {line}")
+        if failure.expectation:
+            where = self.landing or "the landing files"
+            self.say(
+                f"      fix or remove those rows in {where} (or change the rule), "
+                f"then: uv run local-pipeline run {self.pipeline} --fresh"
+            )
 
     def skipped(self, dataset: str) -> None:
         self.say(f"  {dataset:<34} not run (an upstream dataset failed)")

@@ -22,7 +22,10 @@ class Failure:
     expectation: str | None = None
     constraint: str | None = None
     rows: list[dict[str, str | None]] = field(default_factory=list)
-    """Input rows that broke the expectation, as text."""
+    """Rows that broke the expectation, as the dataset's query computed them, as text."""
+    arrived: list[dict[str, str | None]] = field(default_factory=list)
+    """The same rows as they arrived in `arrived_in`, the dataset the query read, as text."""
+    arrived_in: str | None = None
 
 
 @dataclass
@@ -41,7 +44,10 @@ class DatasetResult:
     kind: str  # streaming_table, materialized_view, temporary_view (or unknown)
     status: str  # RUNNING, COMPLETING, then one of FINAL
     rows: int | None = None
+    """In the table after the run."""
     expectations: list[RuleCount] = field(default_factory=list)
+    written: int | None = None
+    """Rows this run wrote: a streaming table's new rows, a materialized view's every row."""
 
 
 @dataclass

@@ -5,6 +5,7 @@ other. Runs in the run service (service.py), and in tests.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -26,15 +27,35 @@ from .protocol import Say
 from .results import DatasetResult, Failure, RunReport
 
 
-def _prepare_landing(project: Project, pipeline: Pipeline, landing: Path, fresh: bool) -> None:
-    """The pipeline's landing folder, with the sample files it does not have yet. Files a
-    developer drops there stay, so a run without --fresh picks up only what is new."""
-    if fresh:
-        shutil.rmtree(landing, ignore_errors=True)
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _prepare_landing(
+    project: Project, pipeline: Pipeline, landing: Path, fresh: bool
+) -> tuple[list[str], list[str]]:
+    """The pipeline's landing folder, with the sample files it does not have yet; the sample
+    files and the developer's own that it holds. Nothing there is deleted: files a developer
+    drops stay, a run reads what is new, a run from scratch reads them all. A copy of a sample
+    that the developer has not changed follows the sample's later edits on a run from scratch."""
     landing.mkdir(parents=True, exist_ok=True)
-    for sample in sorted(project.sample_data(pipeline.name).glob("*")):
-        if sample.is_file() and not (landing / sample.name).exists():
-            shutil.copy2(sample, landing / sample.name)
+    record = landing.parent / f".{pipeline.name}.samples.json"  # what was copied, by digest
+    copied: dict[str, str] = json.loads(record.read_text()) if record.exists() else {}
+    samples = sorted(path for path in project.sample_data(pipeline.name).glob("*") if path.is_file())
+    for sample in samples:
+        copy = landing / sample.name
+        if copy.exists() and sample.name not in copied and _digest(copy) == _digest(sample):
+            copied[sample.name] = _digest(copy)  # copied before copies were recorded
+        ours = copy.exists() and copied.get(sample.name) == _digest(copy)
+        if not copy.exists() or (fresh and ours and _digest(sample) != copied[sample.name]):
+            shutil.copy2(sample, copy)
+            copied[sample.name] = _digest(copy)
+    record.write_text(json.dumps(copied, indent=2))
+    present = sorted(
+        path for path in landing.iterdir() if path.is_file() and not path.name.startswith((".", "_"))
+    )
+    own = [path.name for path in present if copied.get(path.name) != _digest(path)]
+    return [path.name for path in present if path.name not in own], own
 
 
 def _write_spec(project: Project, pipeline: Pipeline, folder: Path) -> Path:
@@ -61,12 +82,22 @@ def _write_spec(project: Project, pipeline: Pipeline, folder: Path) -> Path:
     return path
 
 
+def _baseline(path: Path) -> report.Totals:
+    found: report.Totals = json.loads(path.read_text()) if path.exists() else {}
+    return found
+
+
 def _per_run(datasets: dict[str, DatasetResult], baseline_path: Path) -> None:
-    """Turn the audit's totals over all input into counts for this run (see report.this_run),
+    """Turn the run's totals into counts for this run (see report.written and report.this_run),
     and keep the totals for the next run."""
-    baseline = json.loads(baseline_path.read_text()) if baseline_path.exists() else {}
-    totals = {}
+    baseline = _baseline(baseline_path)
+    totals: report.Totals = dict(baseline)  # a dataset that did not complete keeps its last totals
     for name, dataset in datasets.items():
+        if dataset.status != "COMPLETED":
+            continue
+        if dataset.rows is not None:
+            totals[name] = {"rows": dataset.rows}
+            dataset.written = report.written(name, dataset, baseline)
         for rule in dataset.expectations:
             totals[f"{name}/{rule.name}"] = {"input_rows": rule.input_rows, "violations": rule.violations}
             rule.input_rows, rule.violations = report.this_run(name, dataset.kind, rule, baseline)
@@ -114,11 +145,15 @@ def run(
     if fresh:
         shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    _prepare_landing(project, pipeline, landing_folder(project) / name, fresh)
+    landing = landing_folder(project) / name
+    samples, own = _prepare_landing(project, pipeline, landing, fresh)
+    if fresh:
+        say(report.landing_files(name, _shown(landing, project), samples, own))
     spec = _write_spec(project, pipeline, folder)
+    totals = folder / "last-run.json"
     with _Keepalive(state):
         spark = connect(project, say)
-        progress = report.Progress(name, say, folder / "expectation-totals.json")
+        progress = report.Progress(name, say, _baseline(totals), _shown(landing, project))
         timer = threading.Timer(timeout, spark.interruptAll)
         timer.start()
         try:
@@ -129,13 +164,17 @@ def run(
     seconds = time.perf_counter() - start
     if result.status != "COMPLETED" and seconds >= timeout:
         result.failure = Failure(message=f"timed out after {timeout:.0f} s")
-    if result.status == "COMPLETED":
-        _per_run(result.datasets, folder / "expectation-totals.json")
+    _per_run(result.datasets, totals)
     run_report = RunReport(
         name, result.status, seconds, result.datasets, result.failure, state / "server.log"
     )
     say(report.verdict(run_report))
     return run_report
+
+
+def _shown(path: Path, project: Project) -> str:
+    """A path as the developer would type it: relative to the project when inside it."""
+    return str(path.relative_to(project.root)) + "/" if path.is_relative_to(project.root) else str(path)
 
 
 def run_all(

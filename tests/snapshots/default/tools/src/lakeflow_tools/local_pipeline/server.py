@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -30,7 +33,7 @@ from pathlib import Path
 
 import psutil
 
-from . import workarounds
+from . import java, workarounds
 
 IDLE_MINUTES = float(os.environ.get("LOCAL_PIPELINE_IDLE_MINUTES", "20"))
 """How long the server stays up without a client (environment: LOCAL_PIPELINE_IDLE_MINUTES)."""
@@ -44,6 +47,20 @@ class ServerError(Exception):
     """The local Spark could not be started; the message says why and where its log is."""
 
 
+@functools.cache
+def fingerprint() -> str:
+    """This tooling's code and the environment's packages, as a digest taken once per process: a
+    server started by other ones (before a `copier update` or a `uv sync`) is replaced."""
+    digest = hashlib.sha256(sys.executable.encode())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    distributions = importlib.metadata.distributions()
+    installed = sorted(f"{found.metadata['Name']}=={found.version}" for found in distributions)
+    digest.update("\n".join(installed).encode())
+    return digest.hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Server:
     pid: int
@@ -51,6 +68,8 @@ class Server:
     service_port: int | None = None
     """The run service (service.py), when it has published its port."""
     token: str = ""
+    fingerprint: str = ""
+    """Of the tooling and environment that started it (see fingerprint())."""
 
     @property
     def url(self) -> str:
@@ -106,7 +125,9 @@ def running(state: Path) -> Server | None:
         record = json.loads(record_path(state).read_text())
     except (OSError, ValueError):
         return None
-    server = Server(record["pid"], record["port"], *_service_of(state, record["pid"]))
+    server = Server(
+        record["pid"], record["port"], *_service_of(state, record["pid"]), record.get("fingerprint", "")
+    )
     if _is_supervisor_of(server.pid, state) and _answers(server.port) and server.service_port:
         return server
     if not _is_supervisor_of(server.pid, state):
@@ -177,13 +198,22 @@ def _server_command(state: Path, port: int) -> list[str]:
 def ensure(state: Path, say: Callable[[str], None] = print) -> Server:
     """The folder's server, started first if none is up."""
     with _locked(state):
-        if server := running(state):
+        server = running(state)
+        if server and server.fingerprint == fingerprint():
             touch(state)
             return server
+        if server:
+            say("the tooling or the Python environment changed since local Spark started: restarting it")
         if record_path(state).exists():
-            stop(state)  # ours but not answering: replace it
+            stop(state)  # ours but not answering, or started by other code: replace it
         for orphan in _orphans(state):
             kill_group(orphan.pid)
+        try:
+            found = java.find()
+        except java.NoJavaError as error:
+            raise ServerError(str(error)) from None
+        if line := java.using(found):
+            say(line)
         port = _free_port()
         say(f"starting local Spark on port {port} (once; it stops after {IDLE_MINUTES:g} idle minutes)")
         touch(state)
@@ -201,7 +231,12 @@ def ensure(state: Path, say: Callable[[str], None] = print) -> Server:
                     "--",
                     *_server_command(state, port),
                 ],
-                env={**os.environ, "SPARK_HOME": str(spark_home()), "PYSPARK_PYTHON": sys.executable},
+                env={
+                    **os.environ,
+                    **found.environment,
+                    "SPARK_HOME": str(spark_home()),
+                    "PYSPARK_PYTHON": sys.executable,
+                },
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -215,8 +250,9 @@ def ensure(state: Path, say: Callable[[str], None] = print) -> Server:
                     f"local Spark did not start; its log: {log_path(state)}\n{_tail(log_path(state))}"
                 )
             time.sleep(0.2)
-        record_path(state).write_text(json.dumps({"pid": supervisor.pid, "port": port}))
-        return Server(supervisor.pid, port, *_service_of(state, supervisor.pid))
+        record = {"pid": supervisor.pid, "port": port, "fingerprint": fingerprint()}
+        record_path(state).write_text(json.dumps(record))
+        return Server(supervisor.pid, port, *_service_of(state, supervisor.pid), fingerprint())
 
 
 def _tail(path: Path, lines: int = 15) -> str:

@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, required=True)
     args = parser.parse_args(argv)
     supervisor = os.getppid()
+    server.fingerprint()  # of the code this process runs: taken now, as the command took its own
     token = secrets.token_hex(16)
     publish(args.state, serve(token, handle), token)
     while os.getppid() == supervisor:  # the supervisor is gone when this process is adopted
