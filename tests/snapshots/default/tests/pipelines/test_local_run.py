@@ -266,7 +266,8 @@ def test_fresh_run_keeps_a_dropped_file_and_reads_it(fresh_run_of_all):
     assert result.returncode == 0, result.stdout
     assert dropped.exists()
     said = next(line for line in result.stdout.splitlines() if "every table recomputed" in line)
-    assert said.endswith(" of yours") and dropped.name in said, said
+    assert said.endswith(" of yours"), said
+    assert dropped.name in said
     assert ("dropped-1",) in table(f"{FIRST}_bronze", ("id",))
     dropped.unlink()
 

@@ -104,7 +104,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("name", nargs="?", help="the pipeline to run")
     run.add_argument("--all", action="store_true", help="run every pipeline, in dependency order")
     run.add_argument(
-        "--fresh", action="store_true", help="start from nothing: new landing copy, tables recomputed"
+        "--fresh",
+        action="store_true",
+        help="recompute every table from the landing files (samples and yours)",
     )
     run.add_argument("--timeout", type=float, default=900, help="seconds a pipeline may take (default 900)")
     run.set_defaults(handler=_run)
