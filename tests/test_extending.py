@@ -23,7 +23,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def agents_steps(project: Path) -> str:
-    return (project / "AGENTS.md").read_text().split("## Extend a pipeline")[1].split("\n## ")[0]
+    section = (project / "AGENTS.md").read_text().split("## Extend a pipeline")[1].split("\n## ")[0]
+    return " ".join(section.split())
 
 
 def green(project: Path, *, local_runs: bool) -> None:
@@ -52,6 +53,8 @@ def test_python_rule_dataset_pipeline_and_source_as_the_docs_say(tmp_path):
     # Add a rule: an entry in WARN_RULES of logic.py; nothing else.
     assert "`WARN_RULES` of `src/lakeflow_project/<pipeline>/logic.py`" in steps
     edit(package / "logic.py", "WARN_RULES = {\n", 'WARN_RULES = {\n    "short_id": "length(id) <= 40",\n')
+    assert "`test_rules_flag_exactly_the_invalid_rows`" in steps  # the row without an id breaks it too
+    edit(project / "tests/unit/test_orders_logic.py", '        ["valid_id"],\n', '        ["short_id", "valid_id"],\n')
     # Add a dataset: the logic and its unit test, the transformation file, its line in DATASETS.
     assert "`tests/unit/test_<pipeline>_logic.py`" in steps and "`DATASETS` of `tests/pipelines/test_graph.py`" in steps
     logic = package / "logic.py"
@@ -121,10 +124,13 @@ def test_sql_rule_and_dataset_as_agents_md_says(tmp_path):
         '("known_category", "warn"),\n',
         '("known_category", "warn"),\n        ("short_id", "warn"),\n',
     )
-    assert (
-        "`DATASETS` of\n  `tests/pipelines/test_graph.py`" in steps
-        or "`DATASETS` of `tests/pipelines/test_graph.py`" in steps
+    assert "`tests/unit/test_<pipeline>_sql.py`" in steps
+    edit(
+        project / "tests/unit/test_orders_sql.py",
+        '        ("known_category", "warn"),\n',
+        '        ("short_id", "warn"),\n        ("known_category", "warn"),\n',
     )
+    assert "`DATASETS` of `tests/pipelines/test_graph.py`" in steps
     (silver.parent / "orders_by_category.sql").write_text(
         "CREATE OR REFRESH MATERIALIZED VIEW orders_by_category\n"
         "AS SELECT category, sum(total_amount) AS total_amount FROM orders_gold GROUP BY category;\n"
