@@ -111,7 +111,7 @@ def github_jobs(project: Path) -> list[Job]:
     for path in sorted((project / GITHUB / "workflows").glob("*.yml")):
         workflow = load(path)
         events = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
-        events = [events] if isinstance(events, str) else list(events)
+        events = [events] if isinstance(events, str) else list(events or [])
         on_pull_request = bool({"pull_request", "pull_request_target"} & set(events))
         for name, job in workflow["jobs"].items():
             steps = []

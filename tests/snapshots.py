@@ -21,7 +21,7 @@ CANONICAL = ["default"]
 
 def differences(expected: dict[str, str], actual: dict[str, str]) -> str:
     """A unified diff of every file that differs, was added or was removed."""
-    out = []
+    out: list[str] = []
     for name in sorted(set(expected) | set(actual)):
         if expected.get(name) != actual.get(name):
             out += difflib.unified_diff(

@@ -106,11 +106,13 @@ def test_local_runs_of_every_pipeline(synced):
     suite = ET.parse(project / "local-runs.xml").getroot().find("testsuite")
     pipelines = answers.get("pipelines", ["orders"])
     changes = [name for name in pipelines if is_change_feed(answers, name)]
-    # Eight for the runner, one per pipeline (its gold), one per change feed (its hand-checked
-    # target), one for a second run of files and one for a new change, when there are such pipelines.
+    # Eight for the runner (nine in Python: an error in logic.py), one per pipeline (its gold), one
+    # per change feed (its hand-checked target), one for a second run of files and one for a new
+    # change, when there are such pipelines.
     per_kind = len(changes) + (len(changes) < len(pipelines)) + bool(changes)
+    runner = 8 if answers.get("pipeline_language") == "sql" else 9
     assert int(suite.get("skipped")) == 0
-    assert int(suite.get("tests")) == 8 + len(pipelines) + per_kind
+    assert int(suite.get("tests")) == runner + len(pipelines) + per_kind
 
 
 def test_unit_tests_catch_broken_logic(synced, tmp_path):

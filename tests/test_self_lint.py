@@ -90,3 +90,10 @@ def test_template_ci_pins_the_releases_the_projects_pin():
         in (TEMPLATE / ".github/workflows/ci.yml").read_text()
     )
     assert f'"uv=={versions["uv_version"]}"' in ci_run
+
+
+def test_mypy():
+    """The tooling, strictly, and the suite's shared helpers ([tool.mypy] in pyproject.toml)."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], check=False, cwd=TEMPLATE, capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stdout + result.stderr

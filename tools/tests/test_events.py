@@ -81,3 +81,53 @@ def test_frames_outside_the_project_are_not_the_users(tmp_path):
     text = f'File "/usr/lib/python3/x.py", line 3\nFile "{tmp_path}/tools/src/y.py", line 4\n'
 
     assert events.user_frame(text, Path(tmp_path)) is None
+
+
+def _column(name: str, call_site: str):
+    from pyspark.sql.connect import proto
+
+    column = proto.Expression()
+    column.unresolved_attribute.unparsed_identifier = name
+    column.common.origin.python_origin.fragment = "col"
+    column.common.origin.python_origin.call_site = call_site
+    return column
+
+
+def _function(name: str, arguments: list, call_site: str):
+    from pyspark.sql.connect import proto
+
+    function = proto.Expression()
+    function.unresolved_function.function_name = name
+    function.unresolved_function.arguments.extend(arguments)
+    function.common.origin.python_origin.fragment = name
+    function.common.origin.python_origin.call_site = call_site
+    return function
+
+
+def test_an_analysis_error_points_at_the_line_that_wrote_the_operation(tmp_path):
+    """pyspark records each operation's call site in the plan (innermost frame first); the
+    operation the error quotes, in the project's own code, is the place."""
+    logic = tmp_path / "src" / "logic.py"
+    logic.parent.mkdir()
+    logic.write_text("\n" * 50)
+    plan = _function(
+        "sum",
+        [_column("amountt", f"{logic}:45\n{tmp_path}/src/gold.py:11")],
+        f"{logic}:45",
+    )
+    other = _function("count", [_column("amount", f"{logic}:44")], f"{logic}:44")
+    from pyspark.sql.connect import proto
+
+    both = proto.Expression()
+    both.unresolved_function.function_name = "struct"
+    both.unresolved_function.arguments.extend([other, plan])
+
+    typo = (
+        "Error: [UNRESOLVED_COLUMN.WITH_SUGGESTION] ... name `amountt` cannot be resolved. "
+        "Did you mean one of the following? [`amount`]."
+    )
+    mismatch = 'Error: [DATATYPE_MISMATCH] Cannot resolve "count(amount)" due to data type mismatch.'
+
+    assert events.plan_call_site(both, typo, tmp_path) == ("src/logic.py", 45)
+    assert events.plan_call_site(both, mismatch, tmp_path) == ("src/logic.py", 44)
+    assert events.plan_call_site(both, "Error: [X] nothing quoted", tmp_path) is None

@@ -6,7 +6,8 @@ import os
 import pytest
 import yaml
 
-from lakeflow_tools.local_pipeline import cli, events, report, runner
+from lakeflow_tools.local_pipeline import cli, events, folders, report, runner
+from lakeflow_tools.local_pipeline.results import DatasetResult, Failure, RuleCount, RunReport
 
 
 @pytest.fixture
@@ -47,14 +48,14 @@ def test_show_before_a_run_answers_without_spark(inside, capsys):
     )
     assert cli.main(["show", "orders", "orders_platinum"]) == 2
     assert "pipeline orders has no dataset 'orders_platinum'" in capsys.readouterr().err
-    assert not (runner.local_folder(inside) / "server.json").exists()
+    assert not (folders.local_folder(inside) / "server.json").exists()
 
 
 def test_the_state_folder_can_be_elsewhere(project, tmp_path, monkeypatch):
-    assert runner.local_folder(project) == project.root / ".local-pipelines"
-    monkeypatch.setenv(runner.STATE_VARIABLE, str(tmp_path / "state"))
+    assert folders.local_folder(project) == project.root / ".local-pipelines"
+    monkeypatch.setenv(folders.STATE_VARIABLE, str(tmp_path / "state"))
 
-    assert runner.landing_folder(project) == tmp_path / "state" / "landing"
+    assert folders.landing_folder(project) == tmp_path / "state" / "landing"
 
 
 def test_run_all_runs_each_pipeline_after_those_it_reads(project, monkeypatch):
@@ -62,7 +63,7 @@ def test_run_all_runs_each_pipeline_after_those_it_reads(project, monkeypatch):
 
     def fake_run(project, name, fresh, timeout, say):
         ran.append(name)
-        return runner.Report(name, "COMPLETED", 1.0)
+        return RunReport(name, "COMPLETED", 1.0)
 
     monkeypatch.setattr(runner, "run", fake_run)
     monkeypatch.setattr(runner.server, "ensure", lambda state, say: None)
@@ -76,7 +77,7 @@ def test_run_all_runs_each_pipeline_after_those_it_reads(project, monkeypatch):
 def test_run_all_does_not_run_what_depends_on_a_failure(project, monkeypatch):
     lines = []
     monkeypatch.setattr(
-        runner, "run", lambda project, name, fresh, timeout, say: runner.Report(name, "FAILED", 1.0)
+        runner, "run", lambda project, name, fresh, timeout, say: RunReport(name, "FAILED", 1.0)
     )
     monkeypatch.setattr(runner.server, "ensure", lambda state, say: None)
 
@@ -94,14 +95,14 @@ def test_outside_a_project_the_exit_code_is_2(tmp_path, monkeypatch, capsys):
 
 
 def test_the_spec_points_at_the_real_code_with_local_configuration(project):
-    folder = runner.local_folder(project) / "orders"
+    folder = folders.local_folder(project) / "orders"
     folder.mkdir(parents=True)
 
     spec = yaml.safe_load(runner._write_spec(project, project.pipeline("orders"), folder).read_text())
 
     assert spec["name"] == "orders"
     assert spec["storage"].startswith("file:///")
-    assert spec["configuration"]["demo.landing_path"] == f"{runner.landing_folder(project)}/orders"
+    assert spec["configuration"]["demo.landing_path"] == f"{folders.landing_folder(project)}/orders"
     assert spec["configuration"]["demo.landing_reader"] == "files"  # [tool.local-pipeline] wins
     [library] = spec["libraries"]
     assert os.path.normpath(folder / library["glob"]["include"]) == str(
@@ -109,57 +110,78 @@ def test_the_spec_points_at_the_real_code_with_local_configuration(project):
     )
 
 
-def test_landing_keeps_dropped_files_unless_fresh(project):
-    landing = runner.landing_folder(project) / "orders"
+def test_landing_keeps_the_developers_files_even_from_scratch(project):
+    landing = folders.landing_folder(project) / "orders"
     pipeline = project.pipeline("orders")
-    runner._prepare_landing(project, pipeline, landing, fresh=False)
+    assert runner._prepare_landing(project, pipeline, landing, fresh=False) == (["orders-0001.json"], [])
     (landing / "extra.json").write_text("{}\n")
 
-    runner._prepare_landing(project, pipeline, landing, fresh=False)
+    for fresh in (False, True):
+        assert runner._prepare_landing(project, pipeline, landing, fresh) == (
+            ["orders-0001.json"],
+            ["extra.json"],
+        )
     assert sorted(p.name for p in landing.iterdir()) == ["extra.json", "orders-0001.json"]
+
+
+def test_a_sample_edited_in_tests_data_replaces_its_unchanged_copy_from_scratch(project):
+    landing = folders.landing_folder(project) / "orders"
+    pipeline = project.pipeline("orders")
+    sample = project.sample_data("orders") / "orders-0001.json"
+    runner._prepare_landing(project, pipeline, landing, fresh=False)
+    sample.write_text('{"id": "edited"}\n')
+
+    runner._prepare_landing(project, pipeline, landing, fresh=False)
+    assert "edited" not in (landing / sample.name).read_text()  # a file read once is not read again
     runner._prepare_landing(project, pipeline, landing, fresh=True)
-    assert sorted(p.name for p in landing.iterdir()) == ["orders-0001.json"]
+    assert "edited" in (landing / sample.name).read_text()
+
+    (landing / sample.name).write_text('{"id": "mine"}\n')  # changed by the developer: theirs now
+    sample.write_text('{"id": "edited again"}\n')
+    assert runner._prepare_landing(project, pipeline, landing, fresh=True) == ([], ["orders-0001.json"])
+    assert "mine" in (landing / sample.name).read_text()
+
+
+def silver(input_rows: int, violations: int) -> dict[str, DatasetResult]:
+    rule = RuleCount("valid_id", "id IS NOT NULL", "drop", input_rows, violations)
+    rows = input_rows - violations
+    return {"orders_silver": DatasetResult("streaming_table", "COMPLETED", rows, expectations=[rule])}
 
 
 def test_the_totals_are_kept_for_the_next_run(tmp_path):
-    rule = {"name": "valid_id", "action": "drop", "input_rows": 10, "violations": 2}
-    datasets = {"orders_silver": {"kind": "streaming_table", "expectations": [rule]}}
     totals = tmp_path / "totals.json"
-    runner._per_run(datasets, totals)
-    second = {
-        "orders_silver": {
-            "kind": "streaming_table",
-            "expectations": [{**rule, "input_rows": 15, "violations": 3}],
-        }
-    }
+    runner._per_run(silver(10, 2), totals)
+    second = silver(15, 3)
 
     runner._per_run(second, totals)
 
-    assert second["orders_silver"]["expectations"][0]["input_rows"] == 5
+    assert second["orders_silver"].written == 12 - 8  # the table's rows now, less those before
+    assert second["orders_silver"].expectations[0].input_rows == 5
+    assert json.loads(totals.read_text())["orders_silver"] == {"rows": 12}
     assert json.loads(totals.read_text())["orders_silver/valid_id"] == {"input_rows": 15, "violations": 3}
 
 
 def test_progress_says_each_dataset_once_with_rows_and_expectations(tmp_path):
     lines = []
-    progress = report.Progress("orders", lines.append, tmp_path / "totals.json")
+    progress = report.Progress("orders", lines.append, {"orders_silver": {"rows": 4}})
     rules = [
-        {"name": "valid_id", "action": "drop", "input_rows": 9, "violations": 2},
-        {"name": "known_category", "action": "warn", "input_rows": 9, "violations": 1},
-        {"name": "valid_time", "action": "fail", "input_rows": 9, "violations": 0},
+        RuleCount("valid_id", "id IS NOT NULL", "drop", 9, 2),
+        RuleCount("known_category", "category IN ('Books')", "warn", 9, 1),
+        RuleCount("valid_time", "event_time IS NOT NULL", "fail", 9, 0),
     ]
 
     progress.started("orders_silver")
-    progress.completed("orders_silver", {"kind": "streaming_table", "rows": 7, "expectations": rules})
+    progress.completed("orders_silver", DatasetResult("streaming_table", "COMPLETED", 7, rules))
     progress.skipped("orders_gold")
 
     assert lines[0].split() == ["orders_silver", "started"]
-    assert lines[1].split()[:4] == ["orders_silver", "completed", "7", "rows;"]
+    assert lines[1].split()[:7] == ["orders_silver", "completed", "3", "written,", "7", "in", "the"]
     assert lines[1].endswith("dropped 2 (valid_id 2); flagged 1 (known_category 1)")
     assert lines[2].split()[:2] == ["orders_gold", "not"]
 
 
 def test_streaming_tables_count_this_runs_rows_only():
-    rule = {"name": "valid_id", "action": "drop", "input_rows": 15, "violations": 3}
+    rule = RuleCount("valid_id", "id IS NOT NULL", "drop", 15, 3)
     baseline = {"orders_silver/valid_id": {"input_rows": 10, "violations": 2}}
 
     assert report.this_run("orders_silver", "streaming_table", rule, baseline) == (5, 1)
@@ -167,12 +189,12 @@ def test_streaming_tables_count_this_runs_rows_only():
 
 
 def test_a_failed_rule_is_shown_with_its_constraint_place_and_rows():
-    failure = events.Failure(
+    failure = Failure(
         dataset="orders_silver",
         error_class="USER_RAISED_EXCEPTION",
         message="Expectation ...",
-        file="src/demo/orders/transformations/orders_silver.py",
-        line=11,
+        file="src/demo/orders/logic.py",
+        line=21,
         expectation="valid_time",
         constraint="event_time IS NOT NULL",
         rows=[{"id": "bad-1", "event_time": None}],
@@ -180,16 +202,50 @@ def test_a_failed_rule_is_shown_with_its_constraint_place_and_rows():
 
     assert report.failure_lines(failure) == [
         "expectation 'valid_time' (event_time IS NOT NULL) failed",
-        "at src/demo/orders/transformations/orders_silver.py:11",
+        "the rule: src/demo/orders/logic.py:21",
         'offending row: {"id": "bad-1", "event_time": null}',
+    ]
+    failure.arrived, failure.arrived_in = [{"id": "bad-1", "event_time": "not a time"}], "orders_bronze"
+    assert report.failure_lines(failure)[2:] == [
+        'offending row, as it arrived in orders_bronze: {"id": "bad-1", "event_time": "not a time"}'
     ]
 
 
+def test_a_failed_rule_says_how_to_run_again(tmp_path):
+    lines = []
+    failure = Failure(dataset="orders_silver", expectation="valid_time", constraint="event_time IS NOT NULL")
+
+    report.Progress("orders", lines.append, {}, ".local-pipelines/landing/orders/").failed(
+        "orders_silver", failure
+    )
+
+    assert lines[-1].strip() == (
+        "fix or remove those rows in .local-pipelines/landing/orders/ (or change the rule), "
+        "then: uv run local-pipeline run orders --fresh"
+    )
+
+
+def test_the_rule_is_found_where_it_is_declared(tmp_path):
+    transformation = tmp_path / "orders" / "transformations" / "orders_silver.py"
+    transformation.parent.mkdir(parents=True)
+    transformation.write_text("@dp.expect_all_or_fail(logic.FAIL_RULES)\n")
+    logic = tmp_path / "orders" / "logic.py"
+    logic.write_text(
+        'DROP_RULES = {\n    "valid_id": "id IS NOT NULL",\n}\n'
+        'FAIL_RULES = {\n    "valid_time": "t IS NOT NULL",\n}\n'
+    )
+    sql = tmp_path / "orders_silver.sql"
+    sql.write_text("CREATE OR REFRESH STREAMING TABLE s (\n  CONSTRAINT valid_time EXPECT (t IS NOT NULL)\n)")
+
+    assert events.rule_declared("valid_time", [transformation, logic], tmp_path) == ("orders/logic.py", 5)
+    assert events.rule_declared("valid_time", [sql], tmp_path) == ("orders_silver.sql", 2)
+    assert events.rule_declared("valid_tim", [transformation, logic, sql], tmp_path) is None
+
+
 def test_a_spark_error_is_shown_with_its_class():
-    failure = {
-        "error_class": "UNRESOLVED_COLUMN.WITH_SUGGESTION",
-        "message": "`categoryy` cannot be resolved.",
-    }
+    failure = Failure(
+        error_class="UNRESOLVED_COLUMN.WITH_SUGGESTION", message="`categoryy` cannot be resolved."
+    )
 
     assert report.failure_lines(failure) == [
         "[UNRESOLVED_COLUMN.WITH_SUGGESTION] `categoryy` cannot be resolved."
@@ -197,8 +253,8 @@ def test_a_spark_error_is_shown_with_its_class():
 
 
 def test_one_verdict_per_run():
-    ok = runner.Report("orders", "COMPLETED", 12.34)
-    failed = runner.Report("orders", "FAILED", 3.0, failure={"dataset": "orders_silver", "message": "boom"})
+    ok = RunReport("orders", "COMPLETED", 12.34)
+    failed = RunReport("orders", "FAILED", 3.0, failure=Failure(dataset="orders_silver", message="boom"))
 
     assert report.verdict(ok) == "orders: COMPLETED in 12.3 s"
     assert report.verdict(failed).startswith("orders: FAILED at orders_silver in 3.0 s")

@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from lakeflow_tools.local_pipeline import server, service
+from lakeflow_tools.local_pipeline import java, protocol, server
 
 LISTEN = (
     "import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); "
@@ -50,12 +50,16 @@ def test_started_once_then_reused(state):
     assert len(lines) == 1
     assert f"port {first.port}" in lines[0]
     assert server.running(state) == first
-    assert json.loads((state / "server.json").read_text()) == {"pid": first.pid, "port": first.port}
+    assert json.loads((state / "server.json").read_text()) == {
+        "pid": first.pid,
+        "port": first.port,
+        "fingerprint": server.fingerprint(),
+    }
 
 
 def test_stop_leaves_no_process(state):
     server.ensure(state, lambda _line: None)
-    assert len(processes_of(state)) == 2  # supervisor and server
+    assert len(processes_of(state)) == 3  # supervisor, server and run service
 
     assert server.stop(state) is True
     assert psutil.wait_procs(processes_of(state), timeout=10)[1] == []
@@ -72,7 +76,7 @@ def test_a_killed_supervisor_leaves_an_orphan_that_is_replaced(state):
     second = server.ensure(state, lambda _line: None)
 
     assert second.pid != first.pid
-    assert len(processes_of(state)) == 2  # the orphaned server is gone, the new pair runs
+    assert len(processes_of(state)) == 3  # the orphans are gone, the new three run
 
 
 def test_a_pid_that_now_belongs_to_another_program_is_not_ours(state):
@@ -84,7 +88,7 @@ def test_a_pid_that_now_belongs_to_another_program_is_not_ours(state):
 
 
 def test_idle_servers_stop_themselves(state, monkeypatch):
-    monkeypatch.setattr(server, "IDLE_MINUTES", 0.02)  # about a second
+    monkeypatch.setattr(server, "IDLE_MINUTES", 1.0)
     started = server.ensure(state, lambda _line: None)
     os.utime(state / "last-used", (time.time() - 120, time.time() - 120))
 
@@ -111,19 +115,41 @@ def test_the_run_service_answers_for_the_project(state, project):
     running = server.ensure(state, lambda _line: None)
     lines = []
 
-    code = service.call(
-        running.service_port,
-        running.token,
-        {"command": "run", "root": str(project.root), "name": "order", "fresh": False, "timeout": 60},
-        lines.append,
-    )
+    request = protocol.RunRequest(str(project.root), "order", timeout=60)
+
+    code = protocol.ask(running.service_port, running.token, request, lines.append)
 
     assert code == 2
     assert lines == ["local-pipeline: no pipeline 'order'; the bundle defines ['refunds', 'orders']"]
-    assert service.call(running.service_port, "not-the-token", {"command": "run"}, lines.append) is None
+    assert protocol.ask(running.service_port, "not-the-token", request, lines.append) is None
 
 
 def test_only_the_owner_can_read_the_token(state):
     server.ensure(state, lambda _line: None)
 
     assert (state / "service.json").stat().st_mode & 0o077 == 0
+
+
+def test_a_server_started_by_other_tooling_is_replaced_saying_so(state, monkeypatch):
+    first = server.ensure(state, lambda _line: None)
+    monkeypatch.setattr(server, "fingerprint", lambda: "tooling after a copier update")
+    lines = []
+
+    second = server.ensure(state, lines.append)
+
+    assert second.pid != first.pid
+    assert (
+        lines[0] == "the tooling or the Python environment changed since local Spark started: restarting it"
+    )
+    assert server.ensure(state, lines.append) == second  # and kept while nothing changes
+    assert len(lines) == 2
+
+
+def test_without_java_nothing_starts(state, monkeypatch, tmp_path):
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(java, "INSTALLED", ())
+
+    with pytest.raises(server.ServerError, match="Java 17 or later"):
+        server.ensure(state, lambda _line: None)
+    assert processes_of(state) == []

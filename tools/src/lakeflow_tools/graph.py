@@ -4,7 +4,9 @@ datasets and pipelines can be put in the order they depend on each other).
 
 The transformation files are read as `spark-pipelines` reads them (Python files imported, SQL
 files registered), under a registry that records what they declare instead of sending it to a
-Spark Connect server. Query functions are not called, so no session is needed.
+Spark Connect server. Query functions are not called, so no session is needed. pyspark is
+imported when definitions are read, not with this module, so that `local-pipeline` starts
+without it.
 """
 
 from __future__ import annotations
@@ -12,15 +14,19 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pyspark.pipelines.flow import Flow
-from pyspark.pipelines.graph_element_registry import GraphElementRegistry, graph_element_registration_context
-from pyspark.pipelines.output import MaterializedView, Output, StreamingTable, TemporaryView
+from typing import TYPE_CHECKING, Any, cast
 
 from . import sql
 from .project import Pipeline, Project
+from .sql import Expectation
+
+if TYPE_CHECKING:
+    from pyspark.pipelines.flow import AutoCdcFlow, Flow
+    from pyspark.pipelines.graph_element_registry import GraphElementRegistry
+    from pyspark.pipelines.output import Output
 
 # Names of the datasets a query reads: `spark.read.table("x")` / `readStream.table("x")` in Python,
 # `FROM x`, `JOIN x`, `STREAM(x)` in SQL. Reads hidden in helper functions are not seen.
@@ -28,10 +34,11 @@ PYTHON_READS = re.compile(r"""\.table\(\s*["']([\w.]+)["']""")
 SQL_READS = re.compile(r"\b(?:FROM|JOIN)\s+(?:STREAM\s*\(\s*)?`?([\w.]+)", re.IGNORECASE)
 
 KINDS = {
-    StreamingTable: "streaming_table",
-    MaterializedView: "materialized_view",
-    TemporaryView: "temporary_view",
+    "StreamingTable": "streaming_table",
+    "MaterializedView": "materialized_view",
+    "TemporaryView": "temporary_view",
 }
+"""pyspark.pipelines.output's classes, by name."""
 
 
 @dataclass
@@ -43,7 +50,7 @@ class Dataset:
     sql_file: Path | None = None
 
     @property
-    def auto_cdc(self) -> dict | None:
+    def auto_cdc(self) -> dict[str, Any] | None:
         """How changes apply to an AUTO CDC target (source, keys, sequence_by, scd_type)."""
         if self.sql and self.sql.auto_cdc:
             found = self.sql.auto_cdc
@@ -88,20 +95,23 @@ class Dataset:
         return names
 
     @property
-    def expectations(self) -> list[sql.Expectation]:
+    def expectations(self) -> list[Expectation]:
         """The dataset's rules, whichever language declared them (one type for both)."""
         if self.sql:
             return list(self.sql.expectations)
         return [
-            sql.Expectation(e.name, e.constraint, e.action)
+            Expectation(e.name, e.constraint, e.action)
             for flow in self.flows
             for e in getattr(flow.func, "__expectations__", [])
         ]
 
 
-class RecordingRegistry(GraphElementRegistry):
+class RecordingRegistry:
     """Records what definitions declare, and passes it on to another registry if given one: SQL
-    in its portable form (see sql.py), which Apache Spark runs with the same expectations."""
+    in its portable form (see sql.py), which Apache Spark runs with the same expectations.
+
+    It has the methods of pyspark's GraphElementRegistry, which is all that pyspark asks of a
+    registry, without subclassing it (that would import pyspark with this module)."""
 
     def __init__(self, inner: GraphElementRegistry | None = None) -> None:
         self.inner = inner
@@ -119,7 +129,7 @@ class RecordingRegistry(GraphElementRegistry):
         if self.inner:
             self.inner.register_flow(flow)
 
-    def register_auto_cdc_flow(self, flow) -> None:
+    def register_auto_cdc_flow(self, flow: AutoCdcFlow) -> None:
         if self.inner:
             self.inner.register_auto_cdc_flow(flow)
 
@@ -131,8 +141,12 @@ class RecordingRegistry(GraphElementRegistry):
         if self.inner:
             self.inner.register_sql(sql.portable(sql_text), file_path)
 
+    def as_pyspark(self) -> GraphElementRegistry:
+        """This registry, where pyspark's functions ask for theirs."""
+        return cast("GraphElementRegistry", self)
+
     def datasets(self) -> dict[str, Dataset]:
-        found = {o.name: Dataset(o.name, KINDS.get(type(o), type(o).__name__)) for o in self.outputs}
+        found = {o.name: Dataset(o.name, KINDS.get(type(o).__name__, type(o).__name__)) for o in self.outputs}
         for flow in self.flows:
             found[flow.target].flows.append(flow)
             if hasattr(flow.func, "__auto_cdc__"):  # the local stand-in of an AUTO CDC target
@@ -141,18 +155,23 @@ class RecordingRegistry(GraphElementRegistry):
         return found
 
 
-def unchecked_query(flow: Flow):
+def unchecked_query(flow: Flow) -> Callable[..., Any]:
     """The flow's query function without the local expectations wrapped around it."""
-    return inspect.unwrap(flow.func)
+    query: Callable[..., Any] = inspect.unwrap(flow.func)
+    return query
 
 
 def load(project: Project, pipeline: Pipeline) -> dict[str, Dataset]:
     """The datasets a pipeline declares, by name, without starting Spark."""
+    from pyspark.pipelines.graph_element_registry import graph_element_registration_context
+
     registry = RecordingRegistry()
-    with graph_element_registration_context(registry):
+    with graph_element_registration_context(registry.as_pyspark()):
         for path in project.source_files(pipeline):
             if path.suffix == ".py":
                 spec = importlib.util.spec_from_file_location(path.stem, path)
+                assert spec is not None  # a .py file has a spec, and a loader
+                assert spec.loader is not None
                 module = importlib.util.module_from_spec(spec)
                 module.__dict__["spark"] = None  # the runtime injects a session; definitions need none
                 spec.loader.exec_module(module)

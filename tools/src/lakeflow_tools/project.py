@@ -31,7 +31,7 @@ class Pipeline:
     def resolve(self, variables: dict[str, str]) -> dict[str, str]:
         """The configuration with each ${var.NAME} replaced; an unknown reference is an error."""
 
-        def value(match: re.Match) -> str:
+        def value(match: re.Match[str]) -> str:
             key = match.group(1).removeprefix("var.")
             if match.group(1).startswith("var.") and key in variables:
                 return variables[key]
@@ -55,7 +55,7 @@ class Project:
 
     @property
     def package(self) -> str:
-        return yaml.safe_load((self.root / "databricks.yml").read_text())["bundle"]["name"]
+        return str(yaml.safe_load((self.root / "databricks.yml").read_text())["bundle"]["name"])
 
     @property
     def local_configuration(self) -> dict[str, str]:

@@ -14,16 +14,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lakeflow_tools import graph
 from lakeflow_tools.project import Project, ProjectError
 
-from . import runner, server, service
+from . import report, server
+from .folders import has_table, local_folder
+from .protocol import Request, RunRequest, ShowRequest, ask
 
 
 def _list(project: Project, _args: argparse.Namespace) -> int:
-    from lakeflow_tools import graph
-
-    from . import report
-
     for name, pipeline in project.pipelines().items():
         print(name)
         for dataset in graph.in_flow_order(graph.load(project, pipeline)):
@@ -33,15 +32,16 @@ def _list(project: Project, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask(project: Project, request: dict) -> int:
-    """Have the run service do it (its Python is warm), or do it here if none answers."""
-    running = server.ensure(runner.local_folder(project))
-    request = {**request, "root": str(project.root)}
-    code = service.call(running.service_port, running.token, request, _say) if running.service_port else None
+def _ask(project: Project, request: Request) -> int:
+    """Have the run service of the warm server do it: its Python has Spark's client loaded."""
+    state = local_folder(project)
+    running = server.ensure(state)
+    code = ask(running.service_port, running.token, request, _say) if running.service_port else None
     if code is None:
-        from . import commands
-
-        code = commands.HANDLERS[request["command"]](project, request, _say)
+        raise server.ServerError(
+            f"the local Spark's run service did not answer; its log: {server.log_path(state)}\n"
+            "`local-pipeline stop`, then try again"
+        )
     return code
 
 
@@ -54,21 +54,12 @@ def _run(project: Project, args: argparse.Namespace) -> int:
         raise ProjectError("give either a pipeline NAME or --all")
     if args.name:
         project.pipeline(args.name)  # an unknown name stops here, before Spark
-    request = {
-        "command": "run",
-        "name": args.name,
-        "all": args.all,
-        "fresh": args.fresh,
-        "timeout": args.timeout,
-    }
-    return _ask(project, request)
+    return _ask(project, RunRequest(str(project.root), args.name, args.all, args.fresh, args.timeout))
 
 
 def _show(project: Project, args: argparse.Namespace) -> int:
     pipeline = project.pipeline(args.name)
-    if not runner.has_table(project, args.dataset):  # answered from disk: no Spark to start
-        from lakeflow_tools import graph
-
+    if not has_table(project, args.dataset):  # answered from disk: no Spark to start
         datasets = graph.load(project, pipeline)
         if args.dataset not in datasets:
             raise ProjectError(
@@ -77,17 +68,17 @@ def _show(project: Project, args: argparse.Namespace) -> int:
         raise ProjectError(
             f"{args.dataset} has no local table yet: run `local-pipeline run {pipeline.name}` first"
         )
-    return _ask(project, {"command": "show", "name": args.name, "dataset": args.dataset, "limit": args.limit})
+    return _ask(project, ShowRequest(str(project.root), args.name, args.dataset, args.limit))
 
 
 def _start(project: Project, _args: argparse.Namespace) -> int:
-    running = server.ensure(runner.local_folder(project))
+    running = server.ensure(local_folder(project))
     print(f"local Spark is up on port {running.port}; `local-pipeline stop` stops it")
     return 0
 
 
 def _status(project: Project, _args: argparse.Namespace) -> int:
-    state = runner.local_folder(project)
+    state = local_folder(project)
     running = server.running(state)
     print(
         f"local Spark is up on port {running.port} (pid {running.pid})"
@@ -98,7 +89,7 @@ def _status(project: Project, _args: argparse.Namespace) -> int:
 
 
 def _stop(project: Project, _args: argparse.Namespace) -> int:
-    stopped = server.stop(runner.local_folder(project))
+    stopped = server.stop(local_folder(project))
     print("local Spark stopped" if stopped else "local Spark was not running")
     return 0
 
@@ -113,7 +104,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("name", nargs="?", help="the pipeline to run")
     run.add_argument("--all", action="store_true", help="run every pipeline, in dependency order")
     run.add_argument(
-        "--fresh", action="store_true", help="start from nothing: new landing copy, tables recomputed"
+        "--fresh",
+        action="store_true",
+        help="recompute every table from the landing files (samples and yours)",
     )
     run.add_argument("--timeout", type=float, default=900, help="seconds a pipeline may take (default 900)")
     run.set_defaults(handler=_run)
@@ -134,7 +127,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.handler(Project.find(), args)
+        code: int = args.handler(Project.find(), args)
+        return code
     except (ProjectError, server.ServerError) as error:
         print(f"local-pipeline: {error}", file=sys.stderr)
         return 2

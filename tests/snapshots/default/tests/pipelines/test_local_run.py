@@ -9,7 +9,6 @@ Every test here works in a state folder of its own (LOCAL_PIPELINES_DIR), so a d
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -23,7 +22,7 @@ backend.skip_module_unless_local("runs pipelines with spark-pipelines")
 
 import psutil  # noqa: E402
 
-from lakeflow_tools.local_pipeline import runner, server  # noqa: E402
+from lakeflow_tools.local_pipeline import folders, runner, server  # noqa: E402
 from lakeflow_tools.project import Project  # noqa: E402
 
 from . import expected  # noqa: E402
@@ -40,7 +39,7 @@ def state(tmp_path_factory):
     """A state folder for this module's runs, and its server stopped at the end."""
     folder = tmp_path_factory.mktemp("local-pipelines")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(runner.STATE_VARIABLE, str(folder))
+        patch.setenv(folders.STATE_VARIABLE, str(folder))
         yield folder
         server.stop(folder)
 
@@ -53,7 +52,7 @@ def local_pipeline(*args: str) -> subprocess.CompletedProcess:
 
 def table(name: str, columns: tuple[str, ...]) -> set[tuple]:
     """A table as the last run left it (Parquet files, read without Spark), as expected.py has it."""
-    rows = pq.read_table(runner.warehouse_folder(PROJECT) / name).to_pylist()
+    rows = pq.read_table(folders.warehouse_folder(PROJECT) / name).to_pylist()
     return {tuple(None if row[c] is None else str(row[c]) for c in columns) for row in rows}
 
 
@@ -62,11 +61,11 @@ def gold_table(name: str) -> set[tuple]:
 
 
 def state_processes(state: Path) -> list[psutil.Process]:
-    """Every process started for this state folder: the supervisor and Spark's JVM."""
+    """Every process started for this state folder: the supervisor, Spark's JVM, the run service."""
     found = []
     for process in psutil.process_iter(["cmdline"]):
         command = " ".join(process.info["cmdline"] or [])
-        if str(state) in command and ("supervise" in command or "SparkConnectServer" in command):
+        if str(state) in command and process.pid != os.getpid():
             found.append(process)
     return found
 
@@ -103,16 +102,17 @@ def test_gold_matches_the_sample_data(fresh_run_of_all, name):
 
 def test_second_run_adds_only_new_files(fresh_run_of_all):
     name = next(name for name in PIPELINES if expected.kind(name) == "files")
-    landing = runner.landing_folder(PROJECT) / name
+    landing = folders.landing_folder(PROJECT) / name
     new = {"id": "late-1", "category": "Books", "amount": 4.5, "event_time": "2026-01-06T23:00:00Z"}
     write_record(landing, "late-arrivals", name, new)
 
     report = runner.run(PROJECT, name, say=lambda _line: None)
 
     assert report.ok, report.failure
-    assert report.datasets[f"{name}_bronze"]["rows"] == len(expected.records(landing))
-    silver_rules = report.datasets[f"{name}_silver"]["expectations"]
-    assert {rule["input_rows"] for rule in silver_rules} == {1}  # only the new record was read
+    assert report.datasets[f"{name}_bronze"].rows == len(expected.records(landing))
+    assert report.datasets[f"{name}_bronze"].written == 1  # this update's, of all of them
+    silver_rules = report.datasets[f"{name}_silver"].expectations
+    assert {rule.input_rows for rule in silver_rules} == {1}  # only the new record was read
     assert gold_table(name) == expected.gold(name, landing)
 
 
@@ -141,19 +141,35 @@ def broken(name: str) -> tuple[dict, str, str]:
     return bad, "valid_event_time", "event_time IS NOT NULL"
 
 
-def test_broken_fail_rule_names_the_rule_and_an_offending_row(fresh_run_of_all):
-    landing = runner.landing_folder(PROJECT) / FIRST
+def declared_at(rule: str) -> str:
+    """`path:line` of the line that names the rule: in logic.py (Python) or the .sql file."""
+    code = PROJECT.source_files(PROJECT.pipeline(FIRST))
+    logic = [p for p in code[0].parent.parent.glob("logic.py")]
+    for path in [*logic, *(p for p in code if p.suffix == ".sql")]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if f'"{rule}"' in line or f"CONSTRAINT {rule} " in line:
+                return f"{path.relative_to(PROJECT.root)}:{number}"
+    raise AssertionError(f"{rule} is declared nowhere")
+
+
+def test_broken_fail_rule_names_the_rule_its_place_and_the_row_as_it_arrived(fresh_run_of_all):
+    landing = folders.landing_folder(PROJECT) / FIRST
     bad, rule, constraint = broken(FIRST)
     path = write_record(landing, "broken", FIRST, bad)
-    try:
-        result = local_pipeline("run", FIRST)
-    finally:
-        path.unlink()
+    result = local_pipeline("run", FIRST)
 
     assert result.returncode == 1
     assert f"expectation '{rule}' ({constraint}) failed" in result.stdout, result.stdout
+    assert f"the rule: {declared_at(rule)}" in result.stdout
     assert '"id": "bad-1"' in result.stdout  # the offending row
+    if expected.kind(FIRST) == "files":
+        assert '"event_time": "not a time"' in result.stdout  # as it arrived, not as cleaned
     assert result.stdout.count("FAILED") == 2  # one verdict for the dataset, one for the run
+    assert f"then: uv run local-pipeline run {FIRST} --fresh" in result.stdout
+
+    path.unlink()  # as the message says: remove the row, then run again from scratch
+    again = local_pipeline("run", FIRST, "--fresh")
+    assert again.returncode == 0, again.stdout
 
 
 @pytest.fixture
@@ -177,28 +193,31 @@ def transformation(name: str, suffix: str) -> Path:
     )
 
 
-def test_a_typo_in_a_column_shows_sparks_error_and_the_file(fresh_run_of_all, edited):
+def logic_line(path: Path, marker: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if marker in line)
+
+
+def test_a_typo_in_a_column_shows_sparks_error_and_the_line(fresh_run_of_all, edited):
     sql = [p for p in PROJECT.source_files(PROJECT.pipeline(FIRST)) if p.suffix == ".sql"]
     if sql:
         path = edited(
             transformation("gold", ".sql"),
             lambda text: text.replace("count(*) AS record_count", "count(recordz) AS record_count", 1),
         )
-    else:
-        path = edited(
-            transformation("gold", ".py"),
-            lambda text: text.replace(
-                f'spark.read.table("{FIRST}_silver")',
-                f'spark.read.table("{FIRST}_silver").select("categoryy")',
-            ),
-        )
+        where, typo = path.relative_to(PROJECT.root), "recordz"
+    else:  # in the logic silver calls: the line of logic.py that names the column
+        logic = transformation("silver", ".py").parent.parent / "logic.py"
+        path = edited(logic, lambda text: text.replace('F.trim("id")', 'F.trim("x_id")', 1))
+        where, typo = f"{path.relative_to(PROJECT.root)}:{logic_line(path, 'F.trim(')}", "x_id"
 
     result = local_pipeline("run", FIRST)
 
     assert result.returncode == 1
     assert "UNRESOLVED_COLUMN" in result.stdout, result.stdout
-    assert ("recordz" if sql else "categoryy") in result.stdout
-    assert path.name in result.stdout
+    assert typo in result.stdout
+    assert str(where) in result.stdout
+    if "not run" in result.stdout:  # the cause first, then what it kept from running
+        assert result.stdout.index("FAILED") < result.stdout.index("not run")
 
 
 def test_a_python_error_shows_the_users_file_and_line(fresh_run_of_all, edited):
@@ -219,16 +238,38 @@ def test_a_python_error_shows_the_users_file_and_line(fresh_run_of_all, edited):
     assert f"{path.relative_to(PROJECT.root)}:{body + 1}" in result.stdout
 
 
-def test_fresh_run_starts_from_nothing(fresh_run_of_all):
-    landing = runner.landing_folder(PROJECT) / FIRST
-    sample = next(PROJECT.sample_data(FIRST).iterdir())
-    shutil.copy(sample, landing / f"extra{sample.suffix}")
+def test_a_python_error_in_the_logic_names_the_dataset_and_the_line(fresh_run_of_all, edited):
+    logic = transformation("gold", ".py").parent.parent / "logic.py"
+    lines = logic.read_text().splitlines()
+    summary = next(i for i, line in enumerate(lines) if line.startswith("def ") and "_summary(" in line) + 2
+    raising = [*lines[:summary], '    raise ValueError("boom in logic")', *lines[summary:]]
+    edited(logic, lambda _text: "\n".join(raising) + "\n")
 
-    report = runner.run(PROJECT, FIRST, fresh=True, say=lambda _line: None)
+    result = local_pipeline("run", FIRST)
 
-    assert report.ok, report.failure
-    assert not (landing / f"extra{sample.suffix}").exists()
-    assert gold_table(FIRST) == expected.gold(FIRST, PROJECT.sample_data(FIRST))
+    assert result.returncode == 1
+    failed = next(line for line in result.stdout.splitlines() if "FAILED:" in line)
+    assert failed.split() == [f"{FIRST}_gold", "FAILED:", "ValueError:", "boom", "in", "logic"], result.stdout
+    assert "ValueError: boom in logic" in result.stdout
+    assert f"{logic.relative_to(PROJECT.root)}:{summary + 1}" in result.stdout
+
+
+def test_fresh_run_keeps_a_dropped_file_and_reads_it(fresh_run_of_all):
+    landing = folders.landing_folder(PROJECT) / FIRST
+    valid = (
+        {"sequence_num": 99} if expected.kind(FIRST) == "changes" else {"event_time": "2026-01-07T10:00:00Z"}
+    )
+    dropped = write_record(landing, "dropped-by-hand", FIRST, broken(FIRST)[0] | valid | {"id": "dropped-1"})
+
+    result = local_pipeline("run", FIRST, "--fresh")
+
+    assert result.returncode == 0, result.stdout
+    assert dropped.exists()
+    said = next(line for line in result.stdout.splitlines() if "every table recomputed" in line)
+    assert said.endswith(" of yours"), said
+    assert dropped.name in said
+    assert ("dropped-1",) in table(f"{FIRST}_bronze", ("id",))
+    dropped.unlink()
 
 
 def test_a_killed_server_is_replaced_on_the_next_run(fresh_run_of_all, state):

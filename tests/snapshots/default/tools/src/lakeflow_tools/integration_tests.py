@@ -27,12 +27,15 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.core import Config
-from databricks.sdk.errors import DatabricksError, NotFound, PermissionDenied, Unauthenticated
+from databricks.sdk.errors import NotFound, PermissionDenied, Unauthenticated
+from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service.jobs import Run, RunLifeCycleState, RunResultState, RunTask
 from junitparser import Failure, JUnitXml, TestCase, TestSuite
 
@@ -77,12 +80,13 @@ class TestCopy:
             raise BundleError(f"`databricks bundle {command}` failed (exit code {result.returncode})")
         return result.stdout or ""
 
-    def configuration(self) -> dict:
+    def configuration(self) -> dict[str, Any]:
         """The copy's configuration as the CLI resolves it: workspace, variables, resources."""
-        return json.loads(self.bundle("validate", output=True))
+        found: dict[str, Any] = json.loads(self.bundle("validate", output=True))
+        return found
 
     @staticmethod
-    def schema_of(configuration: dict) -> str:
+    def schema_of(configuration: dict[str, Any]) -> str:
         variables = configuration["variables"]
         return f"{variables['catalog']['value']}.{variables['schema']['value']}"
 
@@ -115,12 +119,18 @@ def _seconds(task: RunTask) -> float:
 def _failed_task_error(client: WorkspaceClient, task: RunTask) -> tuple[str, str]:
     """The error of the first failing task of the pipeline's test job run, and that run's link."""
     fallback = (task.state.state_message if task.state else "") or "failed", task.run_page_url or ""
+    if task.run_id is None:
+        return fallback
     child_run_id = client.jobs.get_run_output(task.run_id).run_job_output
     if not child_run_id or not child_run_id.run_id:
         return fallback
     child = client.jobs.get_run(child_run_id.run_id)
     for child_task in child.tasks or []:
-        if child_task.state and child_task.state.result_state not in (None, RunResultState.SUCCESS):
+        if (
+            child_task.run_id is not None
+            and child_task.state
+            and child_task.state.result_state not in (None, RunResultState.SUCCESS)
+        ):
             output = client.jobs.get_run_output(child_task.run_id)
             error = (
                 output.error or (child_task.state.state_message or "") or child_task.state.result_state.value
@@ -175,10 +185,14 @@ def junit(results: list[Outcome], suite_name: str) -> JUnitXml:
 
 
 def _job_id(client: WorkspaceClient, job_name: str) -> int:
-    jobs = [job for job in client.jobs.list(name=job_name) if job.settings and job.settings.name == job_name]
+    jobs = [
+        job.job_id
+        for job in client.jobs.list(name=job_name)
+        if job.job_id is not None and job.settings and job.settings.name == job_name
+    ]
     if len(jobs) != 1:
         raise UsageError(f"--job-name {job_name!r} matches {len(jobs)} jobs; deploy first, or give --job-id")
-    return jobs[0].job_id
+    return jobs[0]
 
 
 def run(client: WorkspaceClient, args: argparse.Namespace, job_id: int | None = None) -> int:
@@ -217,7 +231,7 @@ def dry_run(copy: TestCopy) -> int:
     return 0
 
 
-def destroy(copy: TestCopy, connect) -> int:
+def destroy(copy: TestCopy, connect: Callable[..., WorkspaceClient]) -> int:
     """Both steps are tried whatever the other did: a half-deployed copy is cleaned up too."""
     configuration = copy.configuration()
     failed = False
@@ -293,11 +307,11 @@ def main(argv: list[str] | None = None, client: WorkspaceClient | None = None) -
         else None
     )
     try:
-        if args.command == "deploy":
+        if copy and args.command == "deploy":
             return deploy(copy)
-        if args.command == "dry-run":
+        if copy and args.command == "dry-run":
             return dry_run(copy)
-        if args.command == "destroy":
+        if copy and args.command == "destroy":
             return destroy(copy, connect)
         if args.command == "drop-schema":
             return drop_schema(connect(), args)

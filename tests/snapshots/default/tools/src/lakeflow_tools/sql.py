@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 from . import cdc
 
-ACTIONS = {"DROP ROW": "drop", "FAIL UPDATE": "fail", None: "warn"}
-KINDS = {
+ACTIONS: dict[str | None, str] = {"DROP ROW": "drop", "FAIL UPDATE": "fail", None: "warn"}
+KINDS: dict[str | None, str] = {
     "STREAMING TABLE": "streaming_table",
     "MATERIALIZED VIEW": "materialized_view",
     "TEMPORARY VIEW": "temporary_view",

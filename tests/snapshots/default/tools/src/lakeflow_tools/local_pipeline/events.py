@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from .results import Failure
 
 FLOW_STATE = re.compile(r"^Flow '?(?:\w+\.)*(\w+)'? (?:(?:is|has|has been) )?([A-Z_]+)")
 RESOLVE_FAILED = re.compile(r"^Failed to resolve flow: '?(?:\w+\.)*(\w+)'?")
@@ -25,25 +27,11 @@ EXPECTATION_FAILED = re.compile(
     r"Expectation '([^']+)' failed \(expect_or_fail\): (.*?)(?:\s+SQLSTATE|['\"]?\)?\s*$|\n)"
 )
 PYTHON_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
-FINAL = {"COMPLETED", "FAILED", "SKIPPED", "STOPPED", "EXCLUDED", "CANCELED", "CANCELLED"}
-"""States after which a flow does nothing more in the run."""
-
-
-@dataclass
-class Failure:
-    """Why a run stopped, as precisely as Spark said it."""
-
-    dataset: str | None = None
-    error_class: str | None = None
-    message: str = ""
-    file: str | None = None
-    line: int | None = None
-    expectation: str | None = None
-    constraint: str | None = None
-    rows: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
+CALL_SITE = re.compile(r"^(.+):(\d+)$", re.MULTILINE)
+QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"")
+PLAN_TOKEN = re.compile(r"[A-Za-z_]\w*|[-+*/%<>=!|&]+")
+PLAN_NAMES = {"unparsed_identifier", "function_name", "name", "unparsed_target", "col_name", "column_names"}
+"""Fields of a Spark Connect plan that hold a column's, a function's or a table's name."""
 
 
 def flow_state(message: str) -> tuple[str, str] | None:
@@ -103,6 +91,74 @@ def user_frame(error: BaseException | str, root: Path) -> tuple[str, int] | None
     return frames[-1][:2] if frames else None
 
 
+def _in_project(call_site: str, root: Path) -> tuple[str, int] | None:
+    """The innermost frame of a call site (`path:line` lines, innermost first) in the project's
+    own code."""
+    frames = "".join(f'File "{path}", line {line}\n' for path, line in CALL_SITE.findall(call_site))
+    found = _project_frames(frames, root)
+    return found[0][:2] if found else None
+
+
+def _origins(node: Any, found: list[tuple[set[str], int, str]]) -> tuple[set[str], int]:
+    """Walk a Spark Connect plan (protobuf): each expression or relation that carries the Python
+    call site of the DataFrame operation that made it (`common.origin.python_origin`) is added
+    to `found` as (the names in it, its size, the call site). Returns the node's names and size."""
+    names: set[str] = set()
+    size = 1
+    for field, value in node.ListFields():
+        if field.name == "common":
+            continue
+        repeated = hasattr(value, "__len__") and not isinstance(value, str | bytes)  # a list or map field
+        for item in value if repeated else [value]:
+            if hasattr(item, "ListFields"):
+                inner, inner_size = _origins(item, found)
+                names |= inner
+                size += inner_size
+            elif isinstance(item, str) and field.name in PLAN_NAMES:
+                names |= {part.lower() for part in re.split(r"[.`]", item) if part}
+    site = node.common.origin.python_origin.call_site if "common" in node.DESCRIPTOR.fields_by_name else ""
+    if site:
+        found.append((names, size, site))
+    return names, size
+
+
+def plan_call_site(plan: Any, text: str, root: Path) -> tuple[str, int] | None:
+    """Where in the project's code the DataFrame operation that an analysis error is about was
+    written: of the plan's operations that carry a call site, the smallest one that holds the
+    most of the names the error quotes (`amountt`, "(amount + category)")."""
+    said = error_part(text).split("Did you mean")[0]  # not the names Spark suggests instead
+    quoted = " ".join(backticked or double for backticked, double in QUOTED.findall(said))
+    wanted = {token.lower() for token in PLAN_TOKEN.findall(quoted)}
+    found: list[tuple[set[str], int, str]] = []
+    _origins(plan, found)
+    scored = [(len(names & wanted), -size, site) for names, size, site in found if names & wanted]
+    for _, _, site in sorted(scored, reverse=True):
+        if frame := _in_project(site, root):
+            return frame
+    return None
+
+
+def rule_declared(rule: str, files: list[Path], root: Path) -> tuple[str, int] | None:
+    """Where an expectation is declared: the first of the files (the dataset's own first) that
+    names it as a Python string (`"valid_id": "..."`, `expect("valid_id", ...)`) or as a SQL
+    `CONSTRAINT valid_id`."""
+    declared = re.compile(rf"""(["']){re.escape(rule)}\1|\bCONSTRAINT\s+{re.escape(rule)}\b""", re.IGNORECASE)
+    for path in files:
+        try:
+            lines = path.read_text().splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, 1):
+            if declared.search(line):
+                shown = (
+                    path.resolve().relative_to(root.resolve())
+                    if path.resolve().is_relative_to(root.resolve())
+                    else path
+                )
+                return str(shown), number
+    return None
+
+
 def query_function(error: BaseException, root: Path) -> str | None:
     """The outermost function of the project's code in the traceback: the dataset's query
     function when a definition failed to load (its name is the dataset's, by default)."""
@@ -130,10 +186,11 @@ def from_text(text: str, dataset: str | None, root: Path) -> Failure:
     return failure
 
 
-def from_exception(error: BaseException, root: Path) -> Failure:
-    """A failure raised in this process: while the definitions loaded, or by the run's stream."""
+def from_exception(error: BaseException, root: Path, dataset: str | None = None) -> Failure:
+    """A failure raised in this process: while the definitions loaded (in `dataset`'s query, when
+    known), or by the run's stream."""
     text = f"{type(error).__name__}: {error}"
-    failure = from_text(str(error), query_function(error, root), root)
+    failure = from_text(str(error), dataset or query_function(error, root), root)
     if failure.error_class is None:
         failure.message = text.splitlines()[0][:500]
     if frame := user_frame(error, root):

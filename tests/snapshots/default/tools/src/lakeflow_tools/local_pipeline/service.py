@@ -1,28 +1,32 @@
-"""The run service: a warm Python beside the warm Spark. Importing pyspark's Spark Connect client
-takes seconds (it pulls in pandas and pyarrow), more than a small run itself; so the server's
-supervisor, which lives as long as the server, also runs `local-pipeline run` and `show` for
-the command line, which only sends the request and prints the lines that come back.
+"""The run service: a warm Python beside the warm Spark, started by the supervisor. Importing
+pyspark's Spark Connect client takes seconds (it pulls in pandas and pyarrow), more than a small
+run itself; so this process, which lives as long as the server, runs `local-pipeline run` and
+`show` for the command line, which only sends the request and prints the lines that come back
+(protocol.py).
 
-Requests are JSON lines on a port of 127.0.0.1, with a token from server.json (readable only by
-its owner); one at a time. Before each request the project's own modules are forgotten, so that
-edits to the pipeline code are picked up; edits to this tooling need `local-pipeline stop`.
+    python -m lakeflow_tools.local_pipeline.service --state DIR
+
+It publishes its port and a token in the state folder's service.json (readable only by its
+owner) and answers one request at a time. Before each request the project's own modules are
+forgotten, so that edits to the pipeline code are picked up. It ends with the supervisor.
 """
 
 from __future__ import annotations
 
-import contextlib
+import argparse
 import importlib
 import json
-import socket
-import socketserver
+import os
+import secrets
 import sys
-import threading
-from collections.abc import Callable
+import time
 from pathlib import Path
 
 from lakeflow_tools.project import Project, ProjectError
 
-_LOCK = threading.Lock()
+from . import report, runner, server
+from .folders import has_table
+from .protocol import Request, RunRequest, Say, ShowRequest, serve
 
 
 def forget_project_modules(root: Path) -> None:
@@ -41,71 +45,70 @@ def forget_project_modules(root: Path) -> None:
     importlib.invalidate_caches()
 
 
-def warm_up() -> None:
-    """Import what a run needs (pyspark's Spark Connect client, pandas, pyarrow) before the first
-    request asks for it."""
-    with contextlib.suppress(ImportError):
-        importlib.import_module("lakeflow_tools.local_pipeline.client")
+def run(project: Project, request: RunRequest, say: Say) -> int:
+    """Exit code 1 when a pipeline failed."""
+    if request.all:
+        reports = runner.run_all(project, list(project.pipelines()), request.fresh, request.timeout, say)
+    else:
+        name = project.pipeline(request.name or "").name
+        reports = [runner.run(project, name, request.fresh, request.timeout, say)]
+    failed = [r for r in reports if not r.ok]
+    if request.all:  # one verdict for the whole run, after each pipeline's own
+        say(f"{len(reports) - len(failed)} of {len(reports)} pipelines completed")
+        for failure in failed:
+            say(report.failure_line(failure))
+    return 1 if failed else 0
 
 
-def handle(request: dict, say: Callable[[str], None]) -> int:
-    """Run one request of the command line, as the command line would: its exit code."""
-    from . import commands
+def show(project: Project, request: ShowRequest, say: Say) -> int:
+    """The rows as Spark's `show` prints them."""
+    if not has_table(project, request.dataset):
+        raise ProjectError(
+            f"{request.dataset} has no local table yet: run `local-pipeline run {request.name}`"
+        )
+    spark = runner.connect(project, say)
+    try:
+        rows = spark.read.table(request.dataset)
+        text = rows._show_string(request.limit, truncate=False)  # type: ignore[operator]  # show()'s text
+        for line in text.splitlines():
+            say(line)
+    finally:
+        spark.stop()
+    return 0
 
-    project = Project(Path(request["root"]))
+
+def handle(request: Request, say: Say) -> int:
+    """Do one request of the command line, as the command line would: its exit code."""
+    project = Project(Path(request.root))
     forget_project_modules(project.root)
     try:
-        return commands.HANDLERS[request["command"]](project, request, say)
+        return run(project, request, say) if isinstance(request, RunRequest) else show(project, request, say)
     except ProjectError as error:
         say(f"local-pipeline: {error}")
         return 2
 
 
-def serve(token: str) -> int:
-    """Start serving requests in a thread of this process; the port it listens on."""
-
-    class Handler(socketserver.StreamRequestHandler):
-        def handle(self) -> None:
-            try:
-                request = json.loads(self.rfile.readline())
-            except ValueError:
-                return
-            if request.get("token") != token:
-                return
-
-            def say(line: str) -> None:
-                self.wfile.write(json.dumps({"say": line}).encode() + b"\n")
-                self.wfile.flush()
-
-            with _LOCK:
-                try:
-                    code = handle(request, say)
-                except Exception as error:  # a bug here must not end the service
-                    say(f"local-pipeline: {type(error).__name__}: {error}")
-                    code = 2
-            with contextlib.suppress(OSError):
-                self.wfile.write(json.dumps({"exit": code}).encode() + b"\n")
-
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server.server_address[1]
+def publish(state: Path, port: int, token: str) -> None:
+    """Tell commands where the service listens; the token only to the owner."""
+    record = json.dumps({"supervisor": os.getppid(), "port": port, "token": token})
+    descriptor = os.open(server.service_path(state), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as published:
+        published.write(record)
 
 
-def call(port: int, token: str, request: dict, say: Callable[[str], None]) -> int | None:
-    """Send a request to the service and print what it says; None if nobody answers."""
-    try:
-        connection = socket.create_connection(("127.0.0.1", port), timeout=5)
-    except OSError:
-        return None
-    with connection, connection.makefile("rwb") as stream:
-        connection.settimeout(None)
-        stream.write(json.dumps({**request, "token": token}).encode() + b"\n")
-        stream.flush()
-        for line in stream:
-            message = json.loads(line)
-            if "say" in message:
-                say(message["say"])
-            elif "exit" in message:
-                return int(message["exit"])
-    return None
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {server.SERVICE}")
+    parser.add_argument("--state", type=Path, required=True)
+    args = parser.parse_args(argv)
+    supervisor = os.getppid()
+    server.fingerprint()  # of the code this process runs: taken now, as the command took its own
+    token = secrets.token_hex(16)
+    publish(args.state, serve(token, handle), token)
+    while os.getppid() == supervisor:  # the supervisor is gone when this process is adopted
+        time.sleep(1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,10 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-def warehouse(state: Path) -> Path:
-    """Where local runs write their tables, one folder per dataset."""
-    return state / "warehouse"
+from .folders import warehouse
 
 
 def server_conf(state: Path, port: int) -> dict[str, str]:
