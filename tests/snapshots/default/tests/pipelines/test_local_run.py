@@ -7,7 +7,6 @@ Every test here works in a state folder of its own (LOCAL_PIPELINES_DIR), so a d
 .local-pipelines/ is never touched. Slow (Spark starts): `uv run pytest -m local_run`.
 """
 
-import json
 import os
 import shutil
 import signal
@@ -117,19 +116,8 @@ def test_second_run_adds_only_new_files(fresh_run_of_all):
 
 
 def write_record(landing: Path, stem: str, name: str, record: dict) -> Path:
-    """One record as a landing file in the pipeline's own format (a change feed's is JSON)."""
-    suffix = expected.SOURCES[name] if expected.kind(name) == "files" else "json"
-    path = landing / f"{stem}.{suffix}"
-    if suffix == "csv":
-        values = ("" if value is None else str(value) for value in record.values())
-        path.write_text(",".join(record) + "\n" + ",".join(values) + "\n")
-    elif suffix == "parquet":
-        import pyarrow as pa
-
-        pq.write_table(pa.Table.from_pylist([record]), path)
-    else:
-        path.write_text(json.dumps(record) + "\n")
-    return path
+    """One record as a landing file in the pipeline's own format."""
+    return expected.write_records(landing / f"{stem}.{expected.FORMATS[name]}", [record])
 
 
 def broken(name: str) -> tuple[dict, str, str]:
