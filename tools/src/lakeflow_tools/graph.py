@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from pyspark.pipelines.flow import Flow
 from pyspark.pipelines.graph_element_registry import GraphElementRegistry, graph_element_registration_context
 from pyspark.pipelines.output import MaterializedView, Output, StreamingTable, TemporaryView
 
-from . import sql
+from . import cdc, sql
 from .project import Pipeline, Project
 
 # Names of the datasets a query reads: `spark.read.table("x")` / `readStream.table("x")` in Python,
@@ -44,7 +47,8 @@ class Dataset:
 
     @property
     def auto_cdc(self) -> dict | None:
-        """How changes apply to an AUTO CDC target (source, keys, sequence_by, scd_type)."""
+        """How changes apply to an AUTO CDC target: source, keys, sequence_by, scd_type, and the
+        local stand-in's `spec` (cdc.AutoCdc) and `changes` table."""
         if self.sql and self.sql.auto_cdc:
             found = self.sql.auto_cdc
             return {
@@ -52,6 +56,8 @@ class Dataset:
                 "keys": list(found.keys),
                 "sequence_by": found.sequence_by,
                 "scd_type": found.scd_type,
+                "spec": found.spec,
+                "changes": cdc.changes_table(self.name),
             }
         return next(
             (flow.func.__auto_cdc__ for flow in self.flows if hasattr(flow.func, "__auto_cdc__")), None
@@ -146,10 +152,28 @@ def unchecked_query(flow: Flow):
     return inspect.unwrap(flow.func)
 
 
+@contextmanager
+def _columns_without_a_session() -> Iterator[None]:
+    """`col()`, `expr()` and the like at the top of a file build Spark Connect columns, which need
+    no session (classic ones need a SparkContext)."""
+    saved = os.environ.get("SPARK_CONNECT_MODE_ENABLED")
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SPARK_CONNECT_MODE_ENABLED"]
+
+
+def internal(name: str) -> bool:
+    """Whether a dataset is one the local AUTO CDC stand-in adds (cdc.py), not one declared."""
+    return name.split(".")[-1].startswith(cdc.INTERNAL_PREFIX)
+
+
 def load(project: Project, pipeline: Pipeline) -> dict[str, Dataset]:
     """The datasets a pipeline declares, by name, without starting Spark."""
     registry = RecordingRegistry()
-    with graph_element_registration_context(registry):
+    with graph_element_registration_context(registry), _columns_without_a_session():
         for path in project.source_files(pipeline):
             if path.suffix == ".py":
                 spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -158,7 +182,7 @@ def load(project: Project, pipeline: Pipeline) -> dict[str, Dataset]:
                 spec.loader.exec_module(module)
             elif path.suffix == ".sql":
                 registry.register_sql(path.read_text(), path)
-    return registry.datasets()
+    return {name: dataset for name, dataset in registry.datasets().items() if not internal(name)}
 
 
 def dependency_order(items: dict[str, set[str]]) -> list[list[str]]:

@@ -80,6 +80,8 @@ class Progress:
         rows = f"{info['rows']:>8} rows" if "rows" in info else ""
         summary = expectations_summary(dataset, info, self.baseline)
         self.say(f"  {dataset:<34} completed {rows}{'; ' + summary if summary else ''}".rstrip())
+        for warning in info.get("warnings", []):
+            self.say(f"      WARNING: {warning}")
 
     def failed(self, dataset: str, failure: Failure) -> None:
         first, *rest = failure_lines(failure)

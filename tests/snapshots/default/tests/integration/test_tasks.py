@@ -6,7 +6,7 @@ import importlib
 import pytest
 from pyspark.sql import functions as F
 
-from lakeflow_tools import cdc
+from lakeflow_project import auto_cdc
 from lakeflow_tools.project import Project
 from tests.pipelines import expected
 
@@ -32,15 +32,15 @@ def tables_from_logic(spark, name):
     if expected.kind(name) == "files":
         silver = logic.clean(bronze).where(keep)
         return {"silver": silver, "gold": logic.daily_summary(silver)}
-    query = cdc.scd_query(
-        logic.KEYS,
-        logic.SEQUENCE_BY,
-        logic.DELETE_WHEN,
-        logic.EXCEPT_COLUMNS,
-        logic.SCD_TYPE,
-        track_history_except=getattr(logic, "UNTRACKED_COLUMNS", []),
+    silver = auto_cdc.applied(
+        logic.clean_changes(bronze).where(keep),
+        keys=logic.KEYS,
+        sequence_by=logic.SEQUENCE_BY,
+        apply_as_deletes=logic.DELETE_WHEN,
+        except_column_list=logic.EXCEPT_COLUMNS,
+        stored_as_scd_type=logic.SCD_TYPE,
+        track_history_except_column_list=getattr(logic, "UNTRACKED_COLUMNS", None),
     )
-    silver = spark.sql(query, source=logic.clean_changes(bronze).where(keep))
     return {"silver": silver, "gold": logic.tier_summary(logic.current(silver))}
 
 

@@ -26,7 +26,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakeflow_tools import sql
-from lakeflow_tools.graph import Dataset, RecordingRegistry, unchecked_query
+from lakeflow_tools.graph import Dataset, RecordingRegistry, internal, unchecked_query
 
 from . import events
 
@@ -126,6 +126,16 @@ def offending_rows(spark: SparkSession, dataset: Dataset, rule_name: str) -> lis
     return []
 
 
+def ties(spark: SparkSession, dataset: Dataset) -> list[str]:
+    """Warnings for the changes an AUTO CDC target got that share a key and a sequence (cdc.py)."""
+    found = dataset.auto_cdc
+    if not found or "changes" not in found:
+        return []
+    spec, changes = found["spec"], found["changes"]
+    rows = [row.asDict() for row in spark.sql(spec.ties_query(changes)).collect()]
+    return spec.tie_warnings(rows, dataset.name)
+
+
 def _located(failure: events.Failure, dataset: Dataset | None, root: Path) -> events.Failure:
     """Where the failing dataset is defined, when the error itself did not say."""
     if failure.file is None and dataset is not None and dataset.source:
@@ -174,6 +184,7 @@ def execute(spark: SparkSession, root: Path, spec_path: Path, full_refresh: bool
         if name in datasets and kind(name) != "temporary_view":
             info["rows"] = spark.read.table(name).count()
             info["expectations"] = audit(spark, datasets[name])
+            info["warnings"] = ties(spark, datasets[name])
         result["datasets"][name] = info
         progress.completed(name, info)
 
@@ -198,6 +209,8 @@ def execute(spark: SparkSession, root: Path, spec_path: Path, full_refresh: bool
             if not state:
                 continue
             name, status = by_flow.get(state[0], state[0]), state[1]
+            if internal(name) and status != "FAILED":  # the local AUTO CDC's own tables
+                continue
             if pending and name == pending and status == "FAILED":
                 pending = None  # it did not stand
             elif pending:
