@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import TEMPLATE, is_change_feed, load_answers, questions, render, source_of, tree
+from .conftest import TEMPLATE, is_change_feed, is_snapshot, load_answers, questions, render, source_of, tree
 
 # A Jinja expression, statement or comment; Python's `}}` in dict literals is not one, nor are
 # Azure Pipelines' and GitHub Actions' own `${{ ... }}` expressions.
@@ -96,10 +96,15 @@ def expected_files(answers: dict) -> set[str]:
         if is_change_feed(answers, name):  # a change feed arrives in two deliveries, the second one late
             files |= {f"tests/data/{name}/landing/{name}-changes-000{n}.json" for n in (1, 2)}
             files.add("tests/unit/test_auto_cdc.py")
+        elif is_snapshot(answers, name):  # three full snapshots, versions 1 to 3
+            files |= {f"tests/data/{name}/landing/{name}-snapshot-000{n}.json" for n in (1, 2, 3)}
+            files.add("tests/unit/test_auto_cdc.py")
         else:
             files.add(f"tests/data/{name}/landing/{name}-0001.{source}")
         if sql:
             files |= {f"{transformations}/{name}_landing.py", f"tests/unit/test_{name}_sql.py"}
+            if is_snapshot(answers, name):  # AUTO CDC FROM SNAPSHOT has no SQL form
+                files.add(f"{transformations}/{name}_silver.py")
         else:
             files |= {f"{package}/{name}/logic.py", f"tests/unit/test_{name}_logic.py"}
         files |= {f"{transformations}/{layer}" for layer in layers(answers, name)}
@@ -109,6 +114,8 @@ def expected_files(answers: dict) -> set[str]:
 def layers(answers: dict, pipeline: str) -> list[str]:
     """A pipeline's dataset files: a change feed has its typed changes between bronze and silver."""
     names = ["bronze", "silver", "gold"] + (["changes"] if is_change_feed(answers, pipeline) else [])
+    if is_snapshot(answers, pipeline) and answers.get("pipeline_language") == "sql":
+        names.remove("silver")  # in Python: listed with the pipeline's files
     suffix = "sql" if answers.get("pipeline_language") == "sql" else "py"
     return [f"{pipeline}_{name}.{suffix}" for name in names]
 

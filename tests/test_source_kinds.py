@@ -13,7 +13,7 @@ from .conftest import TEMPLATE
 
 TABLE = yaml.safe_load((TEMPLATE / "includes/source_kinds.yml").read_text())
 COLUMNS = {"description", "feed", "format", "format_name", "samples"}
-FEEDS = {"files", "changes"}
+FEEDS = {"files", "changes", "snapshots"}
 PIPELINE = "{% yield pipeline from pipelines %}{{ pipeline }}{% endyield %}"
 SAMPLES = TEMPLATE / "template/tests/data" / PIPELINE / "landing"
 TRANSFORMATIONS = TEMPLATE / "template/src/{{ project_slug }}" / PIPELINE / "transformations"
@@ -27,7 +27,7 @@ def test_each_row_is_whole(name):
 
     assert COLUMNS <= set(row), COLUMNS - set(row)
     assert row["feed"] in FEEDS
-    assert (row.get("scd_type") in (1, 2)) == (row["feed"] == "changes")
+    assert (row.get("scd_type") in (1, 2)) == (row["feed"] != "files")
     assert re.fullmatch(r"[a-z][a-z0-9_]*", name)
 
 
@@ -38,7 +38,7 @@ def test_each_rows_own_files_exist(name):
 
     for sample in row["samples"]:
         assert [s for s in samples if re.fullmatch(re.escape("{{ pipeline }}-") + sample.replace("*", ".*"), s)]
-    for dataset in row.get("datasets", []):
+    for dataset in row.get("datasets", []) + row.get("python_datasets", []):
         assert list(TRANSFORMATIONS.glob(f"{{{{ pipeline }}}}_{dataset}.*.jinja")), dataset
 
 

@@ -15,6 +15,7 @@ target: so locally ``create_streaming_table`` waits for the first flow into the 
 registers it as declared (``append_flow``) or in its place the materialized view.
 """
 
+import importlib
 import inspect
 import re
 import warnings
@@ -31,11 +32,10 @@ if TYPE_CHECKING:  # development tooling, present wherever this module runs (not
 
 
 def _native() -> Any:
-    """Apache Spark's pipeline API, imported when a pipeline is defined: unit tests import this
-    module for applied(), and under Databricks Connect pyspark.pipelines cannot be imported."""
-    from pyspark import pipelines
-
-    return pipelines
+    """Apache Spark's pipeline API, imported when a pipeline is defined (unit tests import this
+    module for applied(), and under Databricks Connect pyspark.pipelines cannot be imported), as
+    its module `api`: local runs give `pyspark.pipelines` the project's API (pipelines.py)."""
+    return importlib.import_module("pyspark.pipelines.api")
 
 
 @dataclass

@@ -21,17 +21,19 @@ SOURCES = {
 FEEDS = {
     "orders": "files",
 }
-"""What each pipeline's source gives: landing `files`, or `changes` applied with AUTO CDC."""
+"""What each pipeline's source gives: landing `files`, `changes` applied with AUTO CDC, or
+`snapshots` compared with AUTO CDC FROM SNAPSHOT."""
 FORMATS = {
     "orders": "json",
 }
 """The format of each pipeline's landing files."""
 SCD_TYPES: dict[str, int] = {}
-"""The SCD type each change feed's AUTO CDC table keeps."""
+"""The SCD type each AUTO CDC table keeps (change feeds and snapshots)."""
 
 GOLD_COLUMNS = {
     "files": ("event_date", "category", "record_count", "total_amount"),
     "changes": ("tier", "record_count"),
+    "snapshots": ("tier", "record_count"),
 }
 SILVER_COLUMNS = {
     1: ("id", "full_name", "tier"),
@@ -43,19 +45,30 @@ SILVER_COLUMNS = {
 # the second file) loses to UPDATE 5 in type 1 and is a version of its own in type 2; c-002's
 # UPDATE 9 repeats its values (no new version); c-003 is deleted at 6; the change without an id
 # and the UPSERT are dropped by the changes' rules.
+# The snapshots of tests/data/<pipeline>/landing/ (versions 1 to 3), compared by hand: c-001
+# changes tier at 2, c-002 only in spelling (no new version), c-003 leaves at 3, c-004 arrives at
+# 2 and loses its tier at 3; the row without an id is left out.
 SILVER_TABLES = {
-    1: {
+    ("changes", 1): {
         ("c-001", "Ada", "platinum"),
         ("c-002", "Grace", "silver"),
         ("c-005", "Barbara", None),
     },
-    2: {
+    ("changes", 2): {
         ("c-001", "Ada", "gold", "1", "4"),
         ("c-001", "Ada", "silver", "4", "5"),
         ("c-001", "Ada", "platinum", "5", None),
         ("c-002", "Grace", "silver", "2", None),
         ("c-003", "Linus", "bronze", "3", "6"),
         ("c-005", "Barbara", None, "10", None),
+    },
+    ("snapshots", 2): {
+        ("c-001", "Ada", "gold", "1", "2"),
+        ("c-001", "Ada", "platinum", "2", None),
+        ("c-002", "Grace", "silver", "1", None),
+        ("c-003", "Linus", "bronze", "1", "3"),
+        ("c-004", "Ken", "gold", "2", "3"),
+        ("c-004", "Ken", None, "3", None),
     },
 }
 
@@ -130,13 +143,13 @@ def _daily_summary(landing: Path) -> set[tuple]:
 
 
 def silver_columns(pipeline: str) -> tuple[str, ...]:
-    """The columns of a change feed's AUTO CDC table that silver() holds."""
+    """The columns of an AUTO CDC table that silver() holds."""
     return SILVER_COLUMNS[SCD_TYPES[pipeline]]
 
 
 def silver(pipeline: str) -> set[tuple] | None:
-    """The AUTO CDC table a change-feed pipeline must leave; None for file pipelines."""
-    return SILVER_TABLES[SCD_TYPES[pipeline]] if pipeline in SCD_TYPES else None
+    """The AUTO CDC table a pipeline must leave; None for file pipelines."""
+    return SILVER_TABLES[(FEEDS[pipeline], SCD_TYPES[pipeline])] if pipeline in SCD_TYPES else None
 
 
 def gold(pipeline: str, landing: Path) -> set[tuple]:

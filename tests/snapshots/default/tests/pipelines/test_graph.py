@@ -40,6 +40,7 @@ RULES = {
         ("valid_sequence", "fail"),
         ("known_tier", "warn"),
     },
+    "snapshots": set(),  # the snapshot reader leaves rows without an id out (logic.snapshot)
 }
 KIND = {
     "orders": "files",
@@ -61,7 +62,8 @@ def test_enforces_the_rules(name):
     assert {(e.name, e.action) for e in checked.expectations} == RULES[KIND[name]]
     logic = importlib.import_module(f"lakeflow_project.{name}.logic")
     declared = {(e.name, e.constraint) for e in checked.expectations}
-    assert declared == set({**logic.DROP_RULES, **logic.FAIL_RULES, **logic.WARN_RULES}.items())
+    rules = [getattr(logic, f"{action}_RULES", {}) for action in ("DROP", "FAIL", "WARN")]
+    assert declared == {rule for found in rules for rule in found.items()}
     assert [n for n, d in datasets.items() if d.expectations and n != CHECKED[name]] == []
 
 

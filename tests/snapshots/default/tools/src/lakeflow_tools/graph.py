@@ -9,10 +9,12 @@ Spark Connect server. Query functions are not called, so no session is needed.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import inspect
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -165,6 +167,29 @@ def _columns_without_a_session() -> Iterator[None]:
             del os.environ["SPARK_CONNECT_MODE_ENABLED"]
 
 
+@contextmanager
+def project_pipeline_api(project: Project) -> Iterator[None]:
+    """While definitions load, `from pyspark import pipelines` gives the project's pipeline API
+    (<package>/pipelines.py), as `from <package> import pipelines` does: code copied from
+    Databricks' pages runs locally as written (and on Databricks as it is)."""
+    import pyspark
+    import pyspark.pipelines
+
+    try:
+        api = importlib.import_module(f"{project.package}.pipelines")
+    except ModuleNotFoundError as error:
+        if error.name not in (project.package, f"{project.package}.pipelines"):
+            raise
+        yield  # a project without the portable API
+        return
+    native = sys.modules["pyspark.pipelines"]
+    sys.modules["pyspark.pipelines"] = pyspark.pipelines = api  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.modules["pyspark.pipelines"] = pyspark.pipelines = native
+
+
 def internal(name: str) -> bool:
     """Whether a dataset is one the local AUTO CDC stand-in adds (cdc.py), not one declared."""
     return name.split(".")[-1].startswith(cdc.INTERNAL_PREFIX)
@@ -173,7 +198,11 @@ def internal(name: str) -> bool:
 def load(project: Project, pipeline: Pipeline) -> dict[str, Dataset]:
     """The datasets a pipeline declares, by name, without starting Spark."""
     registry = RecordingRegistry()
-    with graph_element_registration_context(registry), _columns_without_a_session():
+    with (
+        graph_element_registration_context(registry),
+        _columns_without_a_session(),
+        project_pipeline_api(project),
+    ):
         for path in project.source_files(pipeline):
             if path.suffix == ".py":
                 spec = importlib.util.spec_from_file_location(path.stem, path)

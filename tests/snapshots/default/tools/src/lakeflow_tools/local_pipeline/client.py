@@ -26,7 +26,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakeflow_tools import sql
-from lakeflow_tools.graph import Dataset, RecordingRegistry, internal, unchecked_query
+from lakeflow_tools.graph import Dataset, RecordingRegistry, internal, project_pipeline_api, unchecked_query
+from lakeflow_tools.project import Project
 
 from . import events
 
@@ -163,8 +164,10 @@ def execute(spark: SparkSession, root: Path, spec_path: Path, full_refresh: bool
         # One registration at a time in this process: pyspark patches the session's classes
         # while definitions load (to refuse spark.conf.set in them) and puts them back after;
         # two at once would leave them patched.
-        with _REGISTERING, redirect_stdout(io.StringIO()):  # and pyspark's own "Importing ..." lines
-            register_definitions(spec_path, registry, spec, spark, graph_id)
+        with _REGISTERING, redirect_stdout(io.StringIO()), project_pipeline_api(Project(root)):
+            register_definitions(
+                spec_path, registry, spec, spark, graph_id
+            )  # stdout: pyspark's "Importing ..."
     except Exception as error:  # the definitions did not load: Python or SQL errors in them
         failure = events.from_exception(error, root)
         progress.failed(failure.dataset or "definitions", failure)
