@@ -79,7 +79,11 @@ BAD = [
         {"customers": "csv"},
         'names a pipeline this project does not have; the pipelines are ["orders"]',
     ),
-    ("pipeline_sources", {"orders": "xml"}, 'choose one of ["json", "csv", "parquet", "cdc_scd1", "cdc_scd2"]'),
+    (
+        "pipeline_sources",
+        {"orders": "xml"},
+        'choose one of ["json", "csv", "parquet", "cdc_scd1", "cdc_scd2", "cdc_snapshot"]',
+    ),
     ("pipeline_sources", {"orders": "cdc_scd3"}, "is not a source"),
     ("pipeline_sources", ["orders"], "JSON mapping"),
 ]

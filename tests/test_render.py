@@ -103,8 +103,6 @@ def expected_files(answers: dict) -> set[str]:
             files.add(f"tests/data/{name}/landing/{name}-0001.{source}")
         if sql:
             files |= {f"{transformations}/{name}_landing.py", f"tests/unit/test_{name}_sql.py"}
-            if is_snapshot(answers, name):  # AUTO CDC FROM SNAPSHOT has no SQL form
-                files.add(f"{transformations}/{name}_silver.py")
         else:
             files |= {f"{package}/{name}/logic.py", f"tests/unit/test_{name}_logic.py"}
         files |= {f"{transformations}/{layer}" for layer in layers(answers, name)}
@@ -114,10 +112,10 @@ def expected_files(answers: dict) -> set[str]:
 def layers(answers: dict, pipeline: str) -> list[str]:
     """A pipeline's dataset files: a change feed has its typed changes between bronze and silver."""
     names = ["bronze", "silver", "gold"] + (["changes"] if is_change_feed(answers, pipeline) else [])
-    if is_snapshot(answers, pipeline) and answers.get("pipeline_language") == "sql":
-        names.remove("silver")  # in Python: listed with the pipeline's files
     suffix = "sql" if answers.get("pipeline_language") == "sql" else "py"
-    return [f"{pipeline}_{name}.{suffix}" for name in names]
+    # AUTO CDC FROM SNAPSHOT has no SQL form: a snapshot pipeline's silver is Python in SQL too.
+    python = {"silver"} if is_snapshot(answers, pipeline) else set()
+    return [f"{pipeline}_{name}.{'py' if name in python else suffix}" for name in names]
 
 
 def test_file_set_follows_the_answers(project, answers):
