@@ -289,6 +289,8 @@ def create_auto_cdc_flow(
     for argument, value in (("target", target), ("source", source)):
         if not isinstance(value, str) or not value:
             raise TypeError(f"create_auto_cdc_flow: {argument} takes a table name, got {value!r}")
+    if name is not None and not (isinstance(name, str) and name):
+        raise TypeError(f"create_auto_cdc_flow: name takes the flow's name, got {name!r}")
     flow = _flow(
         keys,
         sequence_by,
