@@ -39,7 +39,11 @@ def source_of(answers: dict, pipeline: str) -> str:
 
 
 def is_change_feed(answers: dict, pipeline: str) -> bool:
-    return source_of(answers, pipeline).startswith("cdc_")
+    return source_of(answers, pipeline) in ("cdc_scd1", "cdc_scd2")
+
+
+def is_snapshot(answers: dict, pipeline: str) -> bool:
+    return source_of(answers, pipeline) == "cdc_snapshot"
 
 
 def copy(destination: Path, answers: dict | None = None, *, source: Path = TEMPLATE, vcs_ref: str = "HEAD", **kwargs):

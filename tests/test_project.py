@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from . import ci_files
-from .conftest import is_change_feed, load_answers, render
+from .conftest import is_change_feed, is_snapshot, load_answers, render
 
 pytestmark = pytest.mark.project
 
@@ -106,10 +106,12 @@ def test_local_runs_of_every_pipeline(synced):
     suite = ET.parse(project / "local-runs.xml").getroot().find("testsuite")
     pipelines = answers.get("pipelines", ["orders"])
     changes = [name for name in pipelines if is_change_feed(answers, name)]
+    snapshots = [name for name in pipelines if is_snapshot(answers, name)]
+    files = len(pipelines) - len(changes) - len(snapshots)
     # Eight for the runner (nine in Python: an error in logic.py), one per pipeline (its gold), one
-    # per change feed (its hand-checked target), one for a second run of files and one for a new
-    # change, when there are such pipelines.
-    per_kind = len(changes) + (len(changes) < len(pipelines)) + bool(changes)
+    # per change feed or snapshot pipeline (its hand-checked target), one for a second run of
+    # files, one for a new change and one for a new snapshot, when there are such pipelines.
+    per_kind = len(changes) + len(snapshots) + bool(files) + bool(changes) + bool(snapshots)
     runner = 8 if answers.get("pipeline_language") == "sql" else 9
     assert int(suite.get("skipped")) == 0
     assert int(suite.get("tests")) == runner + len(pipelines) + per_kind
@@ -181,8 +183,10 @@ def tables(project: Path, names: list[str]) -> dict[str, list[str]]:
 
 def compared_tables(answers: dict) -> list[str]:
     """Every pipeline's gold; for a change feed also the table AUTO CDC keeps (its silver)."""
-    changes = [f"{name}_silver" for name in answers["pipelines"] if is_change_feed(answers, name)]
-    return [f"{name}_gold" for name in answers["pipelines"]] + changes
+    targets = [
+        f"{name}_silver" for name in answers["pipelines"] if is_change_feed(answers, name) or is_snapshot(answers, name)
+    ]
+    return [f"{name}_gold" for name in answers["pipelines"]] + targets
 
 
 def test_sql_and_python_pipelines_give_the_same_gold(tmp_path_factory):

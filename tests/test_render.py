@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import TEMPLATE, is_change_feed, load_answers, questions, render, source_of, tree
+from .conftest import TEMPLATE, is_change_feed, is_snapshot, load_answers, questions, render, source_of, tree
 
 # A Jinja expression, statement or comment; Python's `}}` in dict literals is not one, nor are
 # Azure Pipelines' and GitHub Actions' own `${{ ... }}` expressions.
@@ -96,6 +96,9 @@ def expected_files(answers: dict) -> set[str]:
         if is_change_feed(answers, name):  # a change feed arrives in two deliveries, the second one late
             files |= {f"tests/data/{name}/landing/{name}-changes-000{n}.json" for n in (1, 2)}
             files.add("tests/unit/test_auto_cdc.py")
+        elif is_snapshot(answers, name):  # three full snapshots, versions 1 to 3
+            files |= {f"tests/data/{name}/landing/{name}-snapshot-000{n}.json" for n in (1, 2, 3)}
+            files.add("tests/unit/test_auto_cdc.py")
         else:
             files.add(f"tests/data/{name}/landing/{name}-0001.{source}")
         if sql:
@@ -110,7 +113,9 @@ def layers(answers: dict, pipeline: str) -> list[str]:
     """A pipeline's dataset files: a change feed has its typed changes between bronze and silver."""
     names = ["bronze", "silver", "gold"] + (["changes"] if is_change_feed(answers, pipeline) else [])
     suffix = "sql" if answers.get("pipeline_language") == "sql" else "py"
-    return [f"{pipeline}_{name}.{suffix}" for name in names]
+    # AUTO CDC FROM SNAPSHOT has no SQL form: a snapshot pipeline's silver is Python in SQL too.
+    python = {"silver"} if is_snapshot(answers, pipeline) else set()
+    return [f"{pipeline}_{name}.{'py' if name in python else suffix}" for name in names]
 
 
 def test_file_set_follows_the_answers(project, answers):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
 import yaml
 
-COPIER_YML = Path(__file__).parents[2] / "copier.yml"
+TEMPLATE = Path(__file__).parents[2]
+COPIER_YML = TEMPLATE / "copier.yml"
 MARKER = "<!-- answers -->"
 
 
@@ -15,6 +17,14 @@ def questions() -> dict[str, dict]:
     """copier.yml's questions, in order (its first YAML document; the second is versions)."""
     settings = yaml.safe_load(COPIER_YML.read_text().split("\n---")[0])
     return {name: spec for name, spec in settings.items() if not name.startswith("_")}
+
+
+def _help(text: str) -> str:
+    """A help text as Copier shows it: rendered, for those that list the table of source kinds."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE), extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
+    )
+    return environment.from_string(text).render()
 
 
 def _cell(text: object) -> str:
@@ -44,7 +54,7 @@ def reference() -> str:
         shown = f"`{_cell(_yaml(default))}`" if "{{" not in str(default) else "derived from the other answers"
         asked = " Asked when you choose to customise." if "ask" in spec else ""
         asked += f" Only when `{_cell(spec['when'])}`." if "when" in spec else ""
-        rows.append(f"| `{name}` | {_values(spec)} | {shown} | {_cell(spec.get('help', ''))}{asked} |")
+        rows.append(f"| `{name}` | {_values(spec)} | {shown} | {_cell(_help(spec.get('help', '')))}{asked} |")
     return "\n".join(rows)
 
 

@@ -5,20 +5,25 @@ Databricks and on Apache Spark (>= 4.1, ``spark-pipelines``). Databricks' ``pysp
 has expectations and they are re-exported as they are; Apache Spark's has none, so elsewhere the
 local ones from ``expectations.py`` stand in, with the same names and arguments.
 
-AUTO CDC (``create_streaming_table`` and ``create_auto_cdc_flow``) is native on Databricks;
-Apache Spark 4.3 cannot write its targets locally, so ``auto_cdc.py`` stands in there, computing
-the same table from the whole change feed.
+AUTO CDC (``create_auto_cdc_flow``, ``create_auto_cdc_from_snapshot_flow``, their old names
+``apply_changes`` and ``apply_changes_from_snapshot``) is native on Databricks; Apache Spark 4.3
+cannot write its targets locally, so ``auto_cdc.py`` stands in there, computing the same tables
+(docs/change-data-capture.md in the template says what differs).
+
+Every name of Databricks' module is here: ``view`` is ``temporary_view`` locally, and the sinks
+Apache Spark lacks (``foreach_sink``, ``foreach_batch_sink``) stop a local run naming themselves.
 
 Portable subset: ``table`` for streaming queries only, ``materialized_view`` for batch,
-``temporary_view``, ``create_streaming_table`` with one ``append_flow`` or one
-``create_auto_cdc_flow`` per target table; unqualified dataset names; ``spark.read.table`` /
+``view`` / ``temporary_view``, ``create_streaming_table`` with one ``append_flow`` or one AUTO
+CDC flow per target table; unqualified dataset names; ``spark.read.table`` /
 ``spark.readStream.table``.
 """
 
 import os
+from typing import Any, NoReturn
 
 from pyspark import pipelines as _native
-from pyspark.pipelines import materialized_view, table, temporary_view
+from pyspark.pipelines import create_sink, materialized_view, table, temporary_view
 
 from . import auto_cdc as _local_cdc
 from . import expectations as _local
@@ -56,12 +61,31 @@ _cdc_source = _native if ON_DATABRICKS else _local_cdc
 create_streaming_table = _cdc_source.create_streaming_table
 append_flow = _cdc_source.append_flow
 create_auto_cdc_flow = _cdc_source.create_auto_cdc_flow
+create_auto_cdc_from_snapshot_flow = _cdc_source.create_auto_cdc_from_snapshot_flow
+apply_changes = _cdc_source.apply_changes
+apply_changes_from_snapshot = _cdc_source.apply_changes_from_snapshot
+
+
+def _not_local(name: str) -> Any:
+    def refuse(*_args: Any, **_kwargs: Any) -> NoReturn:
+        raise NotImplementedError(f"dp.{name} is Databricks' only: Apache Spark has no such sink")
+
+    return refuse
+
+
+view = _native.view if ON_DATABRICKS else temporary_view
+foreach_sink = _native.foreach_sink if ON_DATABRICKS else _not_local("foreach_sink")
+foreach_batch_sink = _native.foreach_batch_sink if ON_DATABRICKS else _not_local("foreach_batch_sink")
 
 __all__ = [
     "EXPECTATIONS",
     "ON_DATABRICKS",
     "append_flow",
+    "apply_changes",
+    "apply_changes_from_snapshot",
     "create_auto_cdc_flow",
+    "create_auto_cdc_from_snapshot_flow",
+    "create_sink",
     "create_streaming_table",
     "expect",
     "expect_all",
@@ -69,7 +93,10 @@ __all__ = [
     "expect_all_or_fail",
     "expect_or_drop",
     "expect_or_fail",
+    "foreach_batch_sink",
+    "foreach_sink",
     "materialized_view",
     "table",
     "temporary_view",
+    "view",
 ]

@@ -11,15 +11,19 @@ without it.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import inspect
+import os
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from . import sql
+from . import cdc, sql
 from .project import Pipeline, Project
 from .sql import Expectation
 
@@ -51,7 +55,8 @@ class Dataset:
 
     @property
     def auto_cdc(self) -> dict[str, Any] | None:
-        """How changes apply to an AUTO CDC target (source, keys, sequence_by, scd_type)."""
+        """How changes apply to an AUTO CDC target: source, keys, sequence_by, scd_type, and the
+        local stand-in's `spec` (cdc.AutoCdc) and `changes` table."""
         if self.sql and self.sql.auto_cdc:
             found = self.sql.auto_cdc
             return {
@@ -59,6 +64,8 @@ class Dataset:
                 "keys": list(found.keys),
                 "sequence_by": found.sequence_by,
                 "scd_type": found.scd_type,
+                "spec": found.spec,
+                "changes": cdc.changes_table(self.name),
             }
         return next(
             (flow.func.__auto_cdc__ for flow in self.flows if hasattr(flow.func, "__auto_cdc__")), None
@@ -161,12 +168,57 @@ def unchecked_query(flow: Flow) -> Callable[..., Any]:
     return query
 
 
+@contextmanager
+def _columns_without_a_session() -> Iterator[None]:
+    """`col()`, `expr()` and the like at the top of a file build Spark Connect columns, which need
+    no session (classic ones need a SparkContext)."""
+    saved = os.environ.get("SPARK_CONNECT_MODE_ENABLED")
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SPARK_CONNECT_MODE_ENABLED"]
+
+
+@contextmanager
+def project_pipeline_api(project: Project) -> Iterator[None]:
+    """While definitions load, `from pyspark import pipelines` gives the project's pipeline API
+    (<package>/pipelines.py), as `from <package> import pipelines` does: code copied from
+    Databricks' pages runs locally as written (and on Databricks as it is)."""
+    import pyspark
+    import pyspark.pipelines
+
+    try:
+        api = importlib.import_module(f"{project.package}.pipelines")
+    except ModuleNotFoundError as error:
+        if error.name not in (project.package, f"{project.package}.pipelines"):
+            raise
+        yield  # a project without the portable API
+        return
+    native = sys.modules["pyspark.pipelines"]
+    sys.modules["pyspark.pipelines"] = pyspark.pipelines = api
+    try:
+        yield
+    finally:
+        sys.modules["pyspark.pipelines"] = pyspark.pipelines = native
+
+
+def internal(name: str) -> bool:
+    """Whether a dataset is one the local AUTO CDC stand-in adds (cdc.py), not one declared."""
+    return name.split(".")[-1].startswith(cdc.INTERNAL_PREFIX)
+
+
 def load(project: Project, pipeline: Pipeline) -> dict[str, Dataset]:
     """The datasets a pipeline declares, by name, without starting Spark."""
     from pyspark.pipelines.graph_element_registry import graph_element_registration_context
 
     registry = RecordingRegistry()
-    with graph_element_registration_context(registry.as_pyspark()):
+    with (
+        graph_element_registration_context(registry.as_pyspark()),
+        _columns_without_a_session(),
+        project_pipeline_api(project),
+    ):
         for path in project.source_files(pipeline):
             if path.suffix == ".py":
                 spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -177,7 +229,7 @@ def load(project: Project, pipeline: Pipeline) -> dict[str, Dataset]:
                 spec.loader.exec_module(module)
             elif path.suffix == ".sql":
                 registry.register_sql(path.read_text(), path)
-    return registry.datasets()
+    return {name: dataset for name, dataset in registry.datasets().items() if not internal(name)}
 
 
 def dependency_order(items: dict[str, set[str]]) -> list[list[str]]:

@@ -23,7 +23,8 @@ from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectG
 from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
 from pyspark.sql import SparkSession
 
-from lakeflow_tools.graph import Dataset, RecordingRegistry, unchecked_query
+from lakeflow_tools.graph import Dataset, RecordingRegistry, internal, project_pipeline_api, unchecked_query
+from lakeflow_tools.project import Project
 
 from . import audit, events
 from .results import FINAL, DatasetResult, Failure, RunResult
@@ -110,7 +111,9 @@ def execute(
         # One registration at a time in this process: pyspark patches the session's classes
         # while definitions load (to refuse spark.conf.set in them) and puts them back after;
         # two at once would leave them patched.
-        with _REGISTERING, redirect_stdout(io.StringIO()):  # and pyspark's own "Importing ..." lines
+        # pyspark's own "Importing ..." lines go nowhere; pasted `from pyspark import pipelines`
+        # gets the project's API.
+        with _REGISTERING, redirect_stdout(io.StringIO()), project_pipeline_api(Project(root)):
             register_definitions(spec_path, registry.as_pyspark(), spec, spark, graph_id)
     except Exception as error:  # the definitions did not load: Python or SQL errors in them
         failure = events.from_exception(error, root, _loading(error, registry) if registry else None)
@@ -133,6 +136,7 @@ def execute(
         if name in datasets and kind(name) != "temporary_view":
             found.rows = spark.read.table(name).count()
             found.expectations = audit.audit(spark, datasets[name])
+            found.warnings = audit.ties(spark, datasets[name])
         result.datasets[name] = found
         progress.completed(name, found)
 
@@ -157,6 +161,8 @@ def execute(
             if not state:
                 continue
             name, status = by_flow.get(state[0], state[0]), state[1]
+            if internal(name) and status != "FAILED":  # the local AUTO CDC's own tables
+                continue
             if pending and name == pending and status == "FAILED":
                 pending = None  # it did not stand
             elif pending:

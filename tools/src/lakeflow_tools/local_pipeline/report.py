@@ -109,6 +109,8 @@ class Progress:
         rows = f"{new:>8} written, {result.rows} in the table" if new is not None else ""
         summary = expectations_summary(dataset, result, self.baseline)
         self.say(f"  {dataset:<34} completed {rows}{'; ' + summary if summary else ''}".rstrip())
+        for warning in result.warnings:
+            self.say(f"      WARNING: {warning}")
 
     def failed(self, dataset: str, failure: Failure) -> None:
         first, *rest = failure_lines(failure)

@@ -9,6 +9,8 @@ which Auto Loader keeps as JSON; always NULL locally, where Spark has no rescued
 ``_source_file``.
 """
 
+import os
+import re
 from collections.abc import Mapping
 
 from pyspark.sql import DataFrame, SparkSession
@@ -17,6 +19,8 @@ from pyspark.sql import functions as F
 CONF_PREFIX = __package__
 READERS = ("autoloader", "files")
 RESCUED = "_rescued_data"
+SNAPSHOT_FILE = re.compile(r".*-snapshot-(\d+)\.\w+")
+"""A full snapshot among the landing files: <name>-snapshot-<version>.<format>."""
 
 
 def read_files(
@@ -38,3 +42,23 @@ def read_files(
     rows = stream.options(**(options or {})).schema(schema).load(path)
     rescued = [] if reader == "autoloader" else [F.lit(None).cast("string").alias(RESCUED)]
     return rows.select("*", *rescued, F.col("_metadata.file_path").alias("_source_file"))
+
+
+def next_snapshot(
+    spark: SparkSession,
+    latest_version: int | None,
+    schema: str,
+    file_format: str = "json",
+    options: Mapping[str, str] | None = None,
+    folder: str | None = None,
+) -> tuple[DataFrame, int] | None:
+    """The first snapshot file after `latest_version` in the landing folder (or `folder`), read
+    whole, and its version: the source of AUTO CDC FROM SNAPSHOT. None when there is none."""
+    folder = folder or spark.conf.get(f"{CONF_PREFIX}.landing_path")
+    found = sorted((int(m[1]), name) for name in os.listdir(folder) if (m := SNAPSHOT_FILE.fullmatch(name)))
+    later = [(version, name) for version, name in found if latest_version is None or version > latest_version]
+    if not later:
+        return None
+    version, name = later[0]
+    reader = spark.read.format(file_format).options(**(options or {})).schema(schema)
+    return reader.load(os.path.join(folder, name)), version

@@ -62,7 +62,7 @@ def validate(spark: SparkSession, tables: dict[str, str], pipeline: str, sample:
     what its sample data gives (tests/pipelines/expected.py)."""
     kind = expected.kind(pipeline)
     if (silver := expected.silver(pipeline)) is not None:
-        check(spark, tables["silver"], expected.SILVER_COLUMNS[expected.SOURCES[pipeline]], silver)
+        check(spark, tables["silver"], expected.silver_columns(pipeline), silver)
     check(spark, tables["gold"], expected.GOLD_COLUMNS[kind], expected.gold(pipeline, sample))
 
 

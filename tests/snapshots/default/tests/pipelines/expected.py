@@ -18,34 +18,57 @@ SOURCES = {
     "orders": "json",
 }
 """Each pipeline's source (copier.yml, question pipeline_sources)."""
-CHANGE_FEEDS = ("cdc_scd1", "cdc_scd2")
+FEEDS = {
+    "orders": "files",
+}
+"""What each pipeline's source gives: landing `files`, `changes` applied with AUTO CDC, or
+`snapshots` compared with AUTO CDC FROM SNAPSHOT."""
+FORMATS = {
+    "orders": "json",
+}
+"""The format of each pipeline's landing files."""
+SCD_TYPES: dict[str, int] = {}
+"""The SCD type each AUTO CDC table keeps (change feeds and snapshots)."""
 
 GOLD_COLUMNS = {
     "files": ("event_date", "category", "record_count", "total_amount"),
     "changes": ("tier", "record_count"),
+    "snapshots": ("tier", "record_count"),
 }
 SILVER_COLUMNS = {
-    "cdc_scd1": ("id", "full_name", "tier"),
-    "cdc_scd2": ("id", "full_name", "tier", "__START_AT", "__END_AT"),
+    1: ("id", "full_name", "tier"),
+    2: ("id", "full_name", "tier", "__START_AT", "__END_AT"),
 }
+"""The columns of an AUTO CDC table compared, by its SCD type."""
 
 # The change feed of tests/data/<pipeline>/landing/, applied by hand. c-001's late UPDATE (4, in
 # the second file) loses to UPDATE 5 in type 1 and is a version of its own in type 2; c-002's
 # UPDATE 9 repeats its values (no new version); c-003 is deleted at 6; the change without an id
 # and the UPSERT are dropped by the changes' rules.
+# The snapshots of tests/data/<pipeline>/landing/ (versions 1 to 3), compared by hand: c-001
+# changes tier at 2, c-002 only in spelling (no new version), c-003 leaves at 3, c-004 arrives at
+# 2 and loses its tier at 3; the row without an id is left out.
 SILVER_TABLES = {
-    "cdc_scd1": {
+    ("changes", 1): {
         ("c-001", "Ada", "platinum"),
         ("c-002", "Grace", "silver"),
         ("c-005", "Barbara", None),
     },
-    "cdc_scd2": {
+    ("changes", 2): {
         ("c-001", "Ada", "gold", "1", "4"),
         ("c-001", "Ada", "silver", "4", "5"),
         ("c-001", "Ada", "platinum", "5", None),
         ("c-002", "Grace", "silver", "2", None),
         ("c-003", "Linus", "bronze", "3", "6"),
         ("c-005", "Barbara", None, "10", None),
+    },
+    ("snapshots", 2): {
+        ("c-001", "Ada", "gold", "1", "2"),
+        ("c-001", "Ada", "platinum", "2", None),
+        ("c-002", "Grace", "silver", "1", None),
+        ("c-003", "Linus", "bronze", "1", "3"),
+        ("c-004", "Ken", "gold", "2", "3"),
+        ("c-004", "Ken", None, "3", None),
     },
 }
 
@@ -60,7 +83,7 @@ def landed(frame):
 
 
 def kind(pipeline: str) -> str:
-    return "changes" if SOURCES[pipeline] in CHANGE_FEEDS else "files"
+    return FEEDS[pipeline]
 
 
 def records(landing: Path) -> list[dict]:
@@ -77,6 +100,23 @@ def records(landing: Path) -> list[dict]:
 
             found += pq.read_table(path).to_pylist()
     return found
+
+
+def write_records(path: Path, rows: list[dict]) -> Path:
+    """Records as a landing file, in the format its suffix names (what records() reads)."""
+    if path.suffix == ".csv":
+        with path.open("w", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    elif path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    else:
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
 
 
 def _event_date(text: str | None) -> dt.date | None:
@@ -102,9 +142,14 @@ def _daily_summary(landing: Path) -> set[tuple]:
     return {(day, category, str(count), str(total)) for (day, category), (count, total) in summary.items()}
 
 
+def silver_columns(pipeline: str) -> tuple[str, ...]:
+    """The columns of an AUTO CDC table that silver() holds."""
+    return SILVER_COLUMNS[SCD_TYPES[pipeline]]
+
+
 def silver(pipeline: str) -> set[tuple] | None:
-    """The AUTO CDC table a change-feed pipeline must leave; None for file pipelines."""
-    return SILVER_TABLES.get(SOURCES[pipeline])
+    """The AUTO CDC table a pipeline must leave; None for file pipelines."""
+    return SILVER_TABLES[(FEEDS[pipeline], SCD_TYPES[pipeline])] if pipeline in SCD_TYPES else None
 
 
 def gold(pipeline: str, landing: Path) -> set[tuple]:

@@ -7,7 +7,6 @@ Every test here works in a state folder of its own (LOCAL_PIPELINES_DIR), so a d
 .local-pipelines/ is never touched. Slow (Spark starts): `uv run pytest -m local_run`.
 """
 
-import json
 import os
 import signal
 import subprocess
@@ -117,19 +116,8 @@ def test_second_run_adds_only_new_files(fresh_run_of_all):
 
 
 def write_record(landing: Path, stem: str, name: str, record: dict) -> Path:
-    """One record as a landing file in the pipeline's own format (a change feed's is JSON)."""
-    suffix = expected.SOURCES[name] if expected.kind(name) == "files" else "json"
-    path = landing / f"{stem}.{suffix}"
-    if suffix == "csv":
-        values = ("" if value is None else str(value) for value in record.values())
-        path.write_text(",".join(record) + "\n" + ",".join(values) + "\n")
-    elif suffix == "parquet":
-        import pyarrow as pa
-
-        pq.write_table(pa.Table.from_pylist([record]), path)
-    else:
-        path.write_text(json.dumps(record) + "\n")
-    return path
+    """One record as a landing file in the pipeline's own format."""
+    return expected.write_records(landing / f"{stem}.{expected.FORMATS[name]}", [record])
 
 
 def broken(name: str) -> tuple[dict, str, str]:
@@ -141,9 +129,9 @@ def broken(name: str) -> tuple[dict, str, str]:
     return bad, "valid_event_time", "event_time IS NOT NULL"
 
 
-def declared_at(rule: str) -> str:
+def declared_at(rule: str, name: str) -> str:
     """`path:line` of the line that names the rule: in logic.py (Python) or the .sql file."""
-    code = PROJECT.source_files(PROJECT.pipeline(FIRST))
+    code = PROJECT.source_files(PROJECT.pipeline(name))
     logic = [p for p in code[0].parent.parent.glob("logic.py")]
     for path in [*logic, *(p for p in code if p.suffix == ".sql")]:
         for number, line in enumerate(path.read_text().splitlines(), 1):
@@ -153,22 +141,23 @@ def declared_at(rule: str) -> str:
 
 
 def test_broken_fail_rule_names_the_rule_its_place_and_the_row_as_it_arrived(fresh_run_of_all):
-    landing = folders.landing_folder(PROJECT) / FIRST
-    bad, rule, constraint = broken(FIRST)
-    path = write_record(landing, "broken", FIRST, bad)
-    result = local_pipeline("run", FIRST)
+    name = next(name for name in PIPELINES if expected.kind(name) != "snapshots")  # snapshots have no rules
+    landing = folders.landing_folder(PROJECT) / name
+    bad, rule, constraint = broken(name)
+    path = write_record(landing, "broken", name, bad)
+    result = local_pipeline("run", name)
 
     assert result.returncode == 1
     assert f"expectation '{rule}' ({constraint}) failed" in result.stdout, result.stdout
-    assert f"the rule: {declared_at(rule)}" in result.stdout
+    assert f"the rule: {declared_at(rule, name)}" in result.stdout
     assert '"id": "bad-1"' in result.stdout  # the offending row
-    if expected.kind(FIRST) == "files":
+    if expected.kind(name) == "files":
         assert '"event_time": "not a time"' in result.stdout  # as it arrived, not as cleaned
     assert result.stdout.count("FAILED") == 2  # one verdict for the dataset, one for the run
-    assert f"then: uv run local-pipeline run {FIRST} --fresh" in result.stdout
+    assert f"then: uv run local-pipeline run {name} --fresh" in result.stdout
 
     path.unlink()  # as the message says: remove the row, then run again from scratch
-    again = local_pipeline("run", FIRST, "--fresh")
+    again = local_pipeline("run", name, "--fresh")
     assert again.returncode == 0, again.stdout
 
 

@@ -84,3 +84,38 @@ def test_the_pipeline_api_refuses_a_databricks_runtime_without_expectations(monk
     finally:
         monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION")
         importlib.reload(importlib.import_module("lakeflow_project.pipelines"))
+
+
+# The names of Databricks' pipelines module its pages use (Python reference: datasets, flows,
+# sinks, AUTO CDC and their old names, expectations).
+DATABRICKS_NAMES = [
+    "append_flow",
+    "apply_changes",
+    "apply_changes_from_snapshot",
+    "create_auto_cdc_flow",
+    "create_auto_cdc_from_snapshot_flow",
+    "create_sink",
+    "create_streaming_table",
+    "expect",
+    "expect_all",
+    "expect_all_or_drop",
+    "expect_all_or_fail",
+    "expect_or_drop",
+    "expect_or_fail",
+    "foreach_batch_sink",
+    "foreach_sink",
+    "materialized_view",
+    "table",
+    "temporary_view",
+    "view",
+]
+
+
+@pytest.mark.local_spark("imports pyspark.pipelines")
+def test_the_pipeline_api_has_every_name_of_databricks_module():
+    dp = importlib.import_module("lakeflow_project.pipelines")
+
+    assert [name for name in DATABRICKS_NAMES if not callable(getattr(dp, name, None))] == []
+    assert dp.view is dp.temporary_view
+    with pytest.raises(NotImplementedError, match=r"dp\.foreach_batch_sink is Databricks' only"):
+        dp.foreach_batch_sink(name="sink")

@@ -8,19 +8,21 @@ A dataset file holds one statement of the portable subset:
       [COMMENT '...']
     AS SELECT ... FROM STREAM(source) | source ...
 
-or an AUTO CDC target and its one flow:
+or an AUTO CDC target and its one flow, as Databricks documents AUTO CDC INTO:
 
     CREATE OR REFRESH STREAMING TABLE name [COMMENT '...'];
-    CREATE FLOW flow AS AUTO CDC INTO name FROM STREAM(source) KEYS (key, ...)
-      [APPLY AS DELETE WHEN condition] SEQUENCE BY column
-      [COLUMNS * EXCEPT (column, ...)] STORED AS SCD TYPE 1 | 2
-      [TRACK HISTORY ON * EXCEPT (column, ...)];
+    CREATE FLOW flow AS AUTO CDC INTO name FROM STREAM(source) | source
+      KEYS (key, ...) [IGNORE NULL UPDATES [ON (column, ...) | ON * EXCEPT (column, ...)]]
+      [APPLY AS DELETE WHEN condition] [APPLY AS TRUNCATE WHEN condition]
+      SEQUENCE BY expression [COLUMNS (column, ...) | COLUMNS * EXCEPT (column, ...)]
+      [STORED AS SCD TYPE 1 | 2] [TRACK HISTORY ON (column, ...) | * EXCEPT (column, ...)];
 
 Databricks runs it as written. Apache Spark has no `CONSTRAINT ... EXPECT` and no `OR REFRESH`:
 `portable()` rewrites the statement so that the expectations act as on Databricks (a FAIL UPDATE
 rule stops the update naming the rule, DROP ROW rules filter, the rest only count), judged on the
 query's own rows; an AUTO CDC target, which Apache Spark 4.3 cannot write locally, becomes a
-materialized view computing the same table from the whole change feed (cdc.py). Landing files
+streaming table of the changes read and a materialized view computing the target from them
+(cdc.py); what the local stand-in cannot do stops the parse, naming the clause. Landing files
 (Auto Loader on Databricks) are read by a Python temporary view, `<pipeline>_landing`, through the
 project's landing module: SQL reads that view.
 """
@@ -51,20 +53,34 @@ _CONSTRAINT = re.compile(
     r"(?:\s+ON\s+VIOLATION\s+(?P<action>DROP\s+ROW|FAIL\s+UPDATE))?\s*(?=,|$)",
     re.DOTALL | re.IGNORECASE,
 )
+_NAME = r"(?:`[^`]+`|\w+)(?:\s*\.\s*(?:`[^`]+`|\w+))*"
 _AUTO_CDC = re.compile(
     r"CREATE\s+(?:OR\s+REFRESH\s+)?STREAMING\s+TABLE\s+(?P<name>\w+)\s*"
     r"(?:COMMENT\s+(?P<comment>'(?:[^']|'')*')\s*)?;\s*"
-    r"CREATE\s+FLOW\s+\w+\s+AS\s+AUTO\s+CDC\s+INTO\s+(?P<target>\w+)\s+"
-    r"FROM\s+STREAM\s*\(\s*(?P<source>\w+)\s*\)\s+"
-    r"KEYS\s*\((?P<keys>[^)]*)\)\s+"
-    r"(?:APPLY\s+AS\s+DELETE\s+WHEN\s+(?P<deletes>.+?)\s+)?"
-    r"SEQUENCE\s+BY\s+(?P<sequence>\w+)\s+"
-    r"(?:COLUMNS\s+\*\s+EXCEPT\s*\((?P<except>[^)]*)\)\s+)?"
-    r"STORED\s+AS\s+SCD\s+TYPE\s+(?P<scd>[12])\s*"
-    r"(?:TRACK\s+HISTORY\s+ON\s+\*\s+EXCEPT\s*\((?P<untracked>[^)]*)\)\s*)?;?\s*$",
+    r"CREATE\s+FLOW\s+(?P<flow>\w+)\s+(?:COMMENT\s+'(?:[^']|'')*'\s+)?AS\s+AUTO\s+CDC\s+(?P<once>ONCE\s+)?"
+    r"INTO\s+(?P<target>\w+)\s+"
+    rf"FROM\s+(?:STREAM\s*\(\s*(?P<stream>{_NAME})\s*\)|STREAM\s+(?P<stream_name>{_NAME})|(?P<table>{_NAME}))\s+"
+    r"(?P<clauses>.*?);?\s*$",
     re.DOTALL | re.IGNORECASE,
 )
-_STREAM = re.compile(r"\bSTREAM\s*\(\s*(\w+)\s*\)", re.IGNORECASE)
+_CLAUSES = {  # as Databricks documents them, in their order; None: not supported by the stand-in
+    "KEYS": r"KEYS",
+    "IGNORE NULL UPDATES": r"IGNORE\s+NULL\s+UPDATES",
+    "APPLY AS DELETE WHEN": r"APPLY\s+AS\s+DELETE\s+WHEN",
+    "APPLY AS TRUNCATE WHEN": r"APPLY\s+AS\s+TRUNCATE\s+WHEN",
+    "SEQUENCE BY": r"(?<!SYSTEM\s)SEQUENCE\s+BY",
+    "SYSTEM SEQUENCE BY": r"SYSTEM\s+SEQUENCE\s+BY",
+    "COLUMNS": r"COLUMNS(?!\s+TO\s+UPDATE)",
+    "STORED AS": r"STORED\s+AS",
+    "TRACK HISTORY ON": r"TRACK\s+HISTORY\s+ON",
+    "COLUMNS TO UPDATE": r"COLUMNS\s+TO\s+UPDATE",
+}
+_UNSUPPORTED = {
+    "SYSTEM SEQUENCE BY": "bitemporal tables",
+    "COLUMNS TO UPDATE": "partial updates by a column of column names",
+}
+_COLUMN_LIST = re.compile(r"(?P<star>\*\s+EXCEPT\s*)?\((?P<names>[^()]*)\)", re.IGNORECASE)
+_STREAM = re.compile(rf"\bSTREAM\s*\(\s*({_NAME})\s*\)", re.IGNORECASE)
 _COMMENT_LINE = re.compile(r"^\s*--.*$", re.MULTILINE)
 
 
@@ -80,28 +96,29 @@ class Expectation:
 
 
 @dataclass(frozen=True)
-class AutoCdc:
-    """How an AUTO CDC flow applies a change feed to its target."""
+class AutoCdcFlow:
+    """An AUTO CDC INTO flow: where its changes come from, how they are sequenced and what they
+    do (SQL expressions), and how they apply to the target (cdc.py)."""
 
+    name: str
     source: str
-    keys: tuple[str, ...]
     sequence_by: str
     apply_as_deletes: str | None
-    except_columns: tuple[str, ...]
-    scd_type: int
-    track_history_except: tuple[str, ...] = ()
+    apply_as_truncates: str | None
+    spec: cdc.AutoCdc
 
-    def query(self, source: str | None = None) -> str:
-        """The target, computed from the whole feed (cdc.py)."""
-        return cdc.scd_query(
-            self.keys,
-            self.sequence_by,
-            self.apply_as_deletes,
-            self.except_columns,
-            self.scd_type,
-            source or self.source,
-            self.track_history_except,
-        )
+    @property
+    def scd_type(self) -> int:
+        return self.spec.scd_type
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.spec.keys
+
+    def changes(self, source: str) -> str:
+        """The source's rows with the flow's sequence and what each change is (cdc.FEED_COLUMNS)."""
+        expressions = cdc.feed_expressions(self.sequence_by, self.apply_as_deletes, self.apply_as_truncates)
+        return f"SELECT *, {', '.join(expressions)} FROM {source}"
 
 
 @dataclass(frozen=True)
@@ -111,7 +128,7 @@ class SqlDataset:
     query: str
     comment: str | None
     expectations: tuple[Expectation, ...]
-    auto_cdc: AutoCdc | None = None
+    auto_cdc: AutoCdcFlow | None = None
 
     @property
     def sources(self) -> list[str]:
@@ -123,32 +140,128 @@ def _names(text: str | None) -> tuple[str, ...]:
     return tuple(name.strip().strip("`") for name in (text or "").split(",") if name.strip())
 
 
+def _masked(text: str) -> str:
+    """The text with what is inside quotes and parentheses blanked, so that only the words of
+    the statement itself are searched for clauses."""
+    masked, depth, quote = [], 0, ""
+    for char in text:
+        if quote:
+            masked.append(" ")
+            quote = "" if char == quote else quote
+        elif char in "'\"`":
+            quote = char
+            masked.append(" ")
+        elif char == "(":
+            depth += 1
+            masked.append(char if depth == 1 else " ")
+        elif char == ")":
+            depth -= 1
+            masked.append(char if depth == 0 else " ")
+        else:
+            masked.append(char if depth == 0 else " ")
+    return "".join(masked)
+
+
+def _clauses(text: str, target: str) -> dict[str, str]:
+    """The clauses of an AUTO CDC INTO statement by name, each with its text, in the documented
+    order; what is not a clause, or comes out of order or twice, is a ValueError naming it."""
+    masked = _masked(text)
+    found = sorted(
+        (match.start(), match.end(), name)
+        for name, pattern in _CLAUSES.items()
+        for match in re.finditer(rf"(?<![\w.]){pattern}\b", masked, re.IGNORECASE)
+    )
+    if not found or text[: found[0][0]].strip():
+        raise ValueError(f"AUTO CDC INTO {target}: expected KEYS (...) after FROM, got {text[:60]!r}")
+    order = list(_CLAUSES)
+    clauses: dict[str, str] = {}
+    for i, (_start, end, name) in enumerate(found):
+        if name in clauses:
+            raise ValueError(f"AUTO CDC INTO {target}: {name} appears twice")
+        if clauses and order.index(name) < order.index(list(clauses)[-1]):
+            raise ValueError(f"AUTO CDC INTO {target}: {name} must come before {list(clauses)[-1]}")
+        if name in _UNSUPPORTED:
+            raise ValueError(
+                f"AUTO CDC INTO {target}: {name} ({_UNSUPPORTED[name]}) is not supported by the local "
+                "AUTO CDC stand-in; Databricks runs it"
+            )
+        clauses[name] = " ".join(text[end : found[i + 1][0] if i + 1 < len(found) else len(text)].split())
+    for required in ("KEYS", "SEQUENCE BY"):
+        if not clauses.get(required):
+            raise ValueError(f"AUTO CDC INTO {target}: {required} is required")
+    return clauses
+
+
+def _column_list(clause: str, text: str, target: str) -> cdc.Columns:
+    """`(a, b)` or `* EXCEPT (a, b)`."""
+    match = _COLUMN_LIST.fullmatch(text)
+    if not match:
+        raise ValueError(
+            f"AUTO CDC INTO {target}: {clause} takes (column, ...) or * EXCEPT (column, ...), got {text!r}"
+        )
+    return cdc.Columns(_names(match["names"]), all_but=bool(match["star"]))
+
+
 def _auto_cdc(statement: str) -> SqlDataset:
     match = _AUTO_CDC.fullmatch(statement)
     if not match:
         raise ValueError(
-            f"an AUTO CDC file of the portable subset holds its target and one flow: {statement[:80]!r}"
+            "an AUTO CDC file of the portable subset holds its target and one flow, "
+            f"CREATE FLOW ... AS AUTO CDC INTO ...: {statement[:80]!r}"
         )
-    if match["target"] != match["name"]:
+    target = match["target"]
+    if target != match["name"]:
+        raise ValueError(f"the AUTO CDC flow writes {target}, not the table {match['name']} declared with it")
+    if match["once"]:
         raise ValueError(
-            f"the AUTO CDC flow writes {match['target']}, not the table {match['name']} declared with it"
+            f"AUTO CDC ONCE INTO {target}: a one-time flow is not supported by the local AUTO CDC "
+            "stand-in (Apache Spark 4.3 refuses once flows over Spark Connect); Databricks runs it"
         )
-    auto_cdc = AutoCdc(
-        source=match["source"],
-        keys=_names(match["keys"]),
-        sequence_by=match["sequence"],
-        apply_as_deletes=" ".join(match["deletes"].split()) if match["deletes"] else None,
-        except_columns=_names(match["except"]),
-        scd_type=int(match["scd"]),
-        track_history_except=_names(match["untracked"]),
+    clauses = _clauses(match["clauses"], target)
+    ignore_nulls = clauses.get("IGNORE NULL UPDATES")
+    if ignore_nulls is not None and ignore_nulls and not ignore_nulls.upper().startswith("ON "):
+        raise ValueError(
+            f"AUTO CDC INTO {target}: IGNORE NULL UPDATES takes nothing or ON (...), got {ignore_nulls!r}"
+        )
+    stored = clauses.get("STORED AS", "SCD TYPE 1")
+    scd = re.fullmatch(r"SCD\s+TYPE\s+([12])", stored, re.IGNORECASE)
+    if not scd:
+        raise ValueError(
+            f"AUTO CDC INTO {target}: STORED AS takes SCD TYPE 1 or SCD TYPE 2 locally, got {stored!r}"
+        )
+    spec = cdc.AutoCdc(
+        keys=_names(clauses["KEYS"].strip("() ")),
+        scd_type=int(scd[1]),
+        columns=_column_list("COLUMNS", clauses["COLUMNS"], target) if "COLUMNS" in clauses else cdc.ALL,
+        track_history=(
+            _column_list("TRACK HISTORY ON", clauses["TRACK HISTORY ON"], target)
+            if "TRACK HISTORY ON" in clauses
+            else cdc.ALL
+        ),
+        ignore_null_updates=(
+            None
+            if ignore_nulls is None
+            else _column_list("IGNORE NULL UPDATES ON", ignore_nulls[3:].strip(), target)
+            if ignore_nulls
+            else cdc.ALL
+        ),
+        truncates="APPLY AS TRUNCATE WHEN" in clauses,
+    )
+    flow = AutoCdcFlow(
+        name=match["flow"],
+        source=" ".join((match["stream"] or match["stream_name"] or match["table"]).split()).replace(" ", ""),
+        sequence_by=clauses["SEQUENCE BY"],
+        apply_as_deletes=clauses.get("APPLY AS DELETE WHEN"),
+        apply_as_truncates=clauses.get("APPLY AS TRUNCATE WHEN"),
+        spec=spec,
     )
     return SqlDataset(
         name=match["name"],
         kind="streaming_table",
-        query=auto_cdc.query(),
+        query=spec.query(cdc.changes_table(target)),
         comment=match["comment"][1:-1].replace("''", "'") if match["comment"] else None,
         expectations=(),
-        auto_cdc=auto_cdc,
+        auto_cdc=flow,
     )
 
 
@@ -199,8 +312,12 @@ def portable(text: str) -> str:
     """The statement as Apache Spark's Spark Declarative Pipelines runs it."""
     dataset = parse(text)
     comment = f" COMMENT {_quote(dataset.comment)}" if dataset.comment else ""
-    if dataset.auto_cdc:
-        return f"CREATE MATERIALIZED VIEW {dataset.name}{comment} AS {dataset.query}"
+    if dataset.auto_cdc:  # the changes the flow reads, kept; the target computed from them
+        changes = dataset.auto_cdc.changes(f"STREAM({dataset.auto_cdc.source})")
+        return (
+            f"CREATE STREAMING TABLE {cdc.changes_table(dataset.name)} AS {changes};\n"
+            f"CREATE MATERIALIZED VIEW {dataset.name}{comment} AS {dataset.query}"
+        )
     kind = dataset.kind.replace("_", " ").upper()
     return f"CREATE {kind} {dataset.name}{comment} AS {checked(dataset.query, dataset.expectations)}"
 
@@ -208,6 +325,6 @@ def portable(text: str) -> str:
 def batch_query(dataset: SqlDataset, *, with_expectations: bool = True) -> str:
     """The dataset's query over its inputs in batch (`STREAM(x)` reads `x`), for tests and audits."""
     if dataset.auto_cdc:
-        return dataset.query
+        return dataset.auto_cdc.spec.query(f"({dataset.auto_cdc.changes(dataset.auto_cdc.source)})")
     query = _STREAM.sub(r"\1", dataset.query)
     return checked(query, dataset.expectations) if with_expectations else query

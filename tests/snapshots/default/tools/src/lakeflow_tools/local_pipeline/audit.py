@@ -153,3 +153,14 @@ def offending_rows(spark: SparkSession, dataset: Dataset, rule_name: str) -> lis
                     for row in found
                 ]
     return []
+
+
+def ties(spark: SparkSession, dataset: Dataset) -> list[str]:
+    """Warnings for the changes an AUTO CDC target got that share a key and a sequence (cdc.py)."""
+    found = dataset.auto_cdc
+    if not found or "changes" not in found:
+        return []
+    spec, changes = found["spec"], found["changes"]
+    rows = [row.asDict() for row in spark.sql(spec.ties_query(changes)).collect()]
+    warnings: list[str] = spec.tie_warnings(rows, dataset.name)
+    return warnings

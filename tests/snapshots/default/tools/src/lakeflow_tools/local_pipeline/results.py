@@ -48,6 +48,8 @@ class DatasetResult:
     expectations: list[RuleCount] = field(default_factory=list)
     written: int | None = None
     """Rows this run wrote: a streaming table's new rows, a materialized view's every row."""
+    warnings: list[str] = field(default_factory=list)
+    """What the run did that may not be what Databricks does (e.g. AUTO CDC ties, cdc.py)."""
 
 
 @dataclass
