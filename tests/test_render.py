@@ -83,9 +83,12 @@ def expected_files(answers: dict) -> set[str]:
             ".github/actions/setup-databricks/action.yml",
         }
     if answers.get("terraform"):
-        modules = ("catalog", "schema", "landing_volume", "deployer", "grants")
+        modules = ("catalog", "deployer", "grants")
         files |= {
-            *(f"terraform/{name}.tf" for name in ("versions", "backend", "providers", "variables", "main", "outputs")),
+            *(
+                f"terraform/{name}.tf"
+                for name in ("versions", "backend", "providers", "variables", "main", "outputs", "removed")
+            ),
             *(f"terraform/modules/{module}/{name}.tf" for module in modules for name in ("main", "versions")),
             *(f"terraform/environments/{env}.tfvars" for env in answers["environments"]),
         }
