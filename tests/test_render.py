@@ -73,7 +73,7 @@ def expected_files(answers: dict) -> set[str]:
                 if answers.get("terraform")
             ),
             *([".azuredevops/pipelines/cd.yml"] if shared or answers.get("terraform") else []),
-            *([".azuredevops/pipelines/templates/deploy-steps.yml"] if shared else []),
+            *(f".azuredevops/pipelines/templates/{name}-steps.yml" for name in ("plan", "deploy") if shared),
         }
     if "github_actions" in answers["ci"]:
         files |= {
@@ -81,6 +81,7 @@ def expected_files(answers: dict) -> set[str]:
             *([".github/workflows/cd.yml"] if shared or answers.get("terraform") else []),
             ".github/actions/setup-project/action.yml",
             ".github/actions/setup-databricks/action.yml",
+            *([".github/actions/deploy-plan/action.yml"] if shared else []),
         }
     if answers.get("terraform"):
         modules = ("catalog", "deployer", "grants")

@@ -375,11 +375,13 @@ def test_ci_checks_plans_and_applies_behind_the_environments(terraform):
             assert not apply.on_pull_request
         cd = ci_files.load(project / ci_files.ADO / "cd.yml")
         for stage in cd["stages"][1:]:
-            assert [job.get("dependsOn") for job in stage["jobs"]] == [None, "terraform"]  # apply, then deploy
+            if stage["stage"].startswith("deploy_"):  # apply, then deploy, behind the same approvals
+                assert [job.get("dependsOn") for job in stage["jobs"]] == [None, "terraform"]
     if "github_actions" in answers["ci"]:
         jobs = {job.name: job for job in ci_files.github_jobs(project)}
         assert "terraform validate" in "\n".join(ci_files.scripts([jobs["terraform"]]))
         for env in environments:
             assert jobs[f"terraform_{env}"].environment == env
-        for env in environments[1:]:
-            assert jobs[f"deploy_{env}"].depends_on == [f"terraform_{env}"]
+        for env in environments[1:]:  # Terraform applies after the plan's review, before the deploy
+            assert jobs[f"terraform_{env}"].depends_on == [f"review_{env}"]
+            assert jobs[f"deploy_{env}"].depends_on == [f"review_{env}", f"terraform_{env}"]
