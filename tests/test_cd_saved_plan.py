@@ -364,3 +364,18 @@ def test_a_single_shared_environment_gets_the_same_chain(tmp_path):
     assert list(jobs) == ["plan_prod", "review_prod", "deploy_prod"]
     assert jobs["plan_prod"].depends_on == []
     assert yaml.safe_load((project / ".github/actions/deploy-plan/action.yml").read_text())["name"]
+
+
+def test_the_deploy_page_shows_the_summary_an_approver_sees():
+    """docs/cicd.md quotes plan-review's summary of a plan; it is that command's output, verbatim."""
+    from lakeflow_tools import plan_review
+
+    page = (TEMPLATE / "docs/cicd.md").read_text()
+    quoted = page.split("<!-- plan-review release.json --target prod -->\n", 1)[1].split(
+        "\n<!-- end of plan-review -->"
+    )[0]
+    shown = "\n".join(line.removeprefix("> ").removeprefix(">") for line in quoted.splitlines())
+    review = plan_review.Review(plan_review.load(PLANS / "release.json"), allow_destructive=False, migrating=False)
+
+    assert shown == plan_review.summary(review, "prod").rstrip("\n")
+    assert "**recreate**" in shown

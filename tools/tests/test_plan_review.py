@@ -138,6 +138,7 @@ def test_updates_show_what_changes_and_skip_what_does_not(run):
     assert set(rows) == {"| `jobs.orders_integration_test`", "| `volumes.landing`"}
     job = rows["| `jobs.orders_integration_test`"]
     assert "`tasks[task_key='validate'].spark_python_task.parameters`" in job
+    assert "`tasks[task_key='validate'].spark_python_task.parameters`: adds `\"--strict\"`" in job
     assert "email_notifications" not in out  # a change the CLI skips is no change
     assert '`"landing_files"` → `"landing"` (changes its ID)' in rows["| `volumes.landing`"]
     assert "0 to create, 2 to change, 0 to delete, 2 unchanged" in out
@@ -231,3 +232,8 @@ def test_what_is_not_a_plan_is_named(tmp_path, capsys, content, message):
 def test_a_missing_file_is_named(tmp_path, capsys):
     assert plan_review.main([str(tmp_path / "plan.json")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_list_change_names_what_it_adds_and_drops():
+    assert plan_review._difference(["a", "b"], ["b", "c"]) == 'adds `"c"`; drops `"a"`'
+    assert plan_review._difference(["a", "b"], ["b", "a"]) == '`["a", "b"]` → `["b", "a"]`'

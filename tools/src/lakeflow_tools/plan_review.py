@@ -251,10 +251,22 @@ def _code(value: Any) -> str:
     return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
 
 
+def _difference(before: Any, after: Any) -> str:
+    """Old → new; for two lists, what the new one adds and drops, which a long list hides."""
+    if isinstance(before, list) and isinstance(after, list):
+        added = [item for item in after if item not in before]
+        dropped = [item for item in before if item not in after]
+        if added or dropped:
+            parts = [f"adds {', '.join(map(_code, added))}" if added else ""]
+            parts += [f"drops {', '.join(map(_code, dropped))}" if dropped else ""]
+            return "; ".join(part for part in parts if part)
+    return f"{_code(before)} → {_code(after)}"
+
+
 def _describe(change: Change) -> str:
     text = f"`{change.field}`"
     if change.values:
-        text += f": {_code(change.values[0])} → {_code(change.values[1])}"
+        text += f": {_difference(*change.values)}"
     why = REASONS.get(change.reason, change.reason)
     if change.action in DESTRUCTIVE_ACTIONS:
         why = f"{why}: {change.action}" if why else change.action
