@@ -105,8 +105,30 @@ def ado_jobs(project: Path) -> list[Job]:
     return jobs
 
 
+def action_steps(action: Path, given: dict) -> list[dict]:
+    """A local composite action's steps with `${{ inputs.x }}` expanded, as GitHub runs them for a
+    step that gives `with: given` (an input it leaves out takes its default; one the action does not
+    declare is ignored, as GitHub does, with a warning)."""
+    spec = load(action)
+    inputs = {name: str(given.get(name, decl.get("default", ""))) for name, decl in (spec.get("inputs") or {}).items()}
+
+    def expand(value):
+        if isinstance(value, str):
+            return EXPRESSION.sub(
+                lambda m: inputs[m.group(1)[7:]] if m.group(1).startswith("inputs.") else m.group(0), value
+            )
+        if isinstance(value, list):
+            return [expand(item) for item in value]
+        if isinstance(value, dict):
+            return {key: expand(item) for key, item in value.items()}
+        return value
+
+    return expand(spec["runs"]["steps"])
+
+
 def github_jobs(project: Path) -> list[Job]:
-    """Every job of the GitHub workflows; local composite actions' steps are listed after the job's."""
+    """Every job of the GitHub workflows; local composite actions' steps are listed after the job's,
+    their inputs expanded."""
     jobs = []
     for path in sorted((project / GITHUB / "workflows").glob("*.yml")):
         workflow = load(path)
@@ -120,7 +142,7 @@ def github_jobs(project: Path) -> list[Job]:
                 if step.get("uses", "").startswith("./"):
                     action = project / step["uses"] / "action.yml"
                     assert action.is_file(), f"{path.name}: action {step['uses']} does not exist"
-                    steps.extend(load(action)["runs"]["steps"])
+                    steps.extend(action_steps(action, step.get("with") or {}))
             environment = job.get("environment")
             needs = job.get("needs", [])
             jobs.append(

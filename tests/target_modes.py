@@ -1,16 +1,22 @@
 """The Databricks CLI's rules for a bundle target, replayed: what `databricks bundle validate -t T`
-reports for its mode, run_as and permissions, which no schema encodes.
+reports for its mode, run_as, permissions and resource lifecycles, which no schema encodes, and
+the names the CLI gives schemas and volumes in each target.
 
-Read from databricks/cli at the commit of the reference schema (CLI v1.13.0):
-bundle/config/mutator/resourcemutator/validate_target_mode.go (modes),
-bundle/config/mutator/resourcemutator/run_as.go (run_as) and
-bundle/permissions/permission_diagnostics.go (permissions). Errors and recommendations are both
-returned: a rendered target must give neither.
+Read from databricks/cli at tag v1.13.0, the release the projects pin (the reference schema is of
+the same commit): bundle/config/mutator/resourcemutator/validate_target_mode.go (modes),
+bundle/config/mutator/resourcemutator/run_as.go (run_as),
+bundle/permissions/permission_diagnostics.go (permissions),
+bundle/config/mutator/resourcemutator/apply_target_mode.go and apply_presets.go (the name prefix
+and how schema names take it), bundle/config/mutator/initialize_volume_paths.go (volume_path),
+bundle/phases/plan.go (checkForPreventDestroy) and
+bundle/config/mutator/validate_lifecycle_started.go (lifecycle). Errors and recommendations are
+both returned: a rendered target must give neither.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,9 +110,60 @@ def select_target(config: dict, target: str, identity: Identity, variables: dict
                 return str(resolve(values[key], (*seen, key)))
             return context.get(name, match.group(0))  # resources.* ids exist only after deploy
 
+        if (whole := REFERENCE.fullmatch(value)) and whole.group(1).startswith("var."):
+            key = whole.group(1).removeprefix("var.")
+            if key in values and not isinstance(values[key], str):
+                return values[key]  # a pure reference keeps its value's type (libs/dyn/dynvar/resolve.go)
         return REFERENCE.sub(one, value)
 
-    return resolve(merged)
+    return _resolve_resource_fields(apply_presets(resolve(merged), identity))
+
+
+def normalize_prefix(prefix: str) -> str:
+    """apply_presets.go normalizePrefix: '[dev jane_doe] ' becomes 'dev_jane_doe_' (libs/textutil)."""
+    prefix = prefix.replace("[", "").strip(" ")
+    suffix = "_" if prefix.endswith("]") else ""
+    name = "".join(c if unicodedata.category(c)[0] in "LN" else "_" for c in prefix.lower())
+    return re.sub("_+", "_", name).strip("_") + suffix
+
+
+def apply_presets(config: dict, identity: Identity) -> dict:
+    """Development mode's default name prefix (apply_target_mode.go), then the prefix on schema
+    names (apply_presets.go; volumes take none, they live in the schema)."""
+    presets = config.setdefault("presets", {})
+    if config.get("bundle", {}).get("mode") == "development" and not presets.get("name_prefix"):
+        presets["name_prefix"] = f"[dev {identity.short_name}] "
+    if not (config.get("experimental") or {}).get("skip_name_prefix_for_schema"):
+        prefix = normalize_prefix(presets.get("name_prefix", ""))
+        for schema in (config.get("resources", {}).get("schemas") or {}).values():
+            schema["name"] = prefix + schema["name"]
+    return config
+
+
+def _resolve_resource_fields(config: dict) -> dict:
+    """References to other resources' configured fields, and volumes' computed volume_path
+    (initialize_volume_paths.go); IDs exist only after a deploy and stay references."""
+    resources = config.get("resources", {})
+
+    def field(match: re.Match) -> str:
+        path = match.group(1).split(".")
+        if len(path) != 4 or path[0] != "resources":
+            return match.group(0)
+        value = ((resources.get(path[1]) or {}).get(path[2]) or {}).get(path[3])
+        return match.group(0) if value is None else str(value)
+
+    def resolve(value):
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return REFERENCE.sub(field, value) if isinstance(value, str) else value
+
+    for volume in (resources.get("volumes") or {}).values():
+        volume["volume_path"] = "/Volumes/" + "/".join(
+            resolve(volume[k]) for k in ("catalog_name", "schema_name", "name")
+        )
+    return resolve(config)
 
 
 def _expand_home(path: str, identity: Identity) -> str:
@@ -154,6 +211,14 @@ def diagnostics(config: dict, identity: Identity) -> list[str]:
         elif all(names):
             found.append("run_as section cannot specify both user_name and service_principal_name")
 
+    for kind, specs in resources.items():
+        for name, spec in (specs or {}).items():
+            lifecycle = (spec or {}).get("lifecycle") or {}
+            if "prevent_destroy" in lifecycle and not isinstance(lifecycle["prevent_destroy"], bool):
+                found.append(f"internal error: prevent_destroy is not a boolean for resources.{kind}.{name}")
+            if "started" in lifecycle and config.get("bundle", {}).get("engine") != "direct":
+                found.append("lifecycle.started is only supported in direct deployment mode")
+
     permissions = config.get("permissions") or []
     if permissions and not any(
         p.get("level") == "CAN_MANAGE" and identity.user_name in (p.get("user_name"), p.get("service_principal_name"))
@@ -161,3 +226,22 @@ def diagnostics(config: dict, identity: Identity) -> list[str]:
     ):
         found.append("permissions section should explicitly include the current deployment identity")
     return found
+
+
+def prevent_destroy_refusals(config: dict, actions: dict[str, str]) -> list[str]:
+    """What `bundle deploy` (or destroy) refuses of a plan, {resource key: action}, on a selected
+    target: a recreate or delete of a resource whose lifecycle.prevent_destroy is set
+    (bundle/phases/plan.go, checkForPreventDestroy). A resource no longer in the configuration has
+    no lifecycle left, so its delete is not refused."""
+    refused = []
+    for key, action in sorted(actions.items()):
+        if action not in ("recreate", "delete"):
+            continue
+        kind, name = key.removeprefix("resources.").split(".", 1)
+        spec = (config.get("resources", {}).get(kind) or {}).get(name) or {}
+        if (spec.get("lifecycle") or {}).get("prevent_destroy") is True:
+            refused.append(
+                f"{key} has lifecycle.prevent_destroy set, but the plan calls for this resource to be recreated "
+                f"or destroyed. To avoid this error, disable lifecycle.prevent_destroy for {key}"
+            )
+    return refused

@@ -191,40 +191,69 @@ def test_referenced_templates_and_actions_exist(ci_project):
 BUNDLE_COMMAND = re.compile(r"databricks bundle (\w+)([^\n]*)")
 
 
+def named_targets(job: ci_files.Job) -> list[tuple[str, str | None]]:
+    """Each `databricks bundle` command of a job and the target it names: a literal, or a shell
+    variable that the script assigns a literal or the step sets in its `env:` (as a composite
+    action sets TARGET from its input)."""
+    found = []
+    for step in job.steps:
+        for key in ("script", "bash", "run"):
+            script = step.get(key, "")
+            assigned = dict(re.findall(r'^\s*(\w+)="?([\w-]+)"?$', script, flags=re.MULTILINE))
+            known = {**assigned, **(step.get("env") or {})}
+            for command in BUNDLE_COMMAND.finditer(script):
+                named = re.search(r"(?:--target|-t)[ =](\S+)", command.group(2))
+                target = named.group(1) if named else None
+                if target and (variable := re.fullmatch(r'"\$(\w+)"', target)):
+                    target = known.get(variable.group(1), target)
+                found.append((command.group(0), target))
+    return found
+
+
 def test_bundle_commands_name_targets_of_the_bundle(ci_project):
     project, answers = ci_project, recorded(ci_project)
     targets = set(yaml.safe_load((project / "databricks.yml").read_text())["targets"])
-    commands = [m for script in ci_files.scripts(all_jobs(project, answers)) for m in BUNDLE_COMMAND.finditer(script)]
-    named = [re.search(r"(?:--target|-t)[ =](\S+)", arguments) for _, arguments in (m.groups() for m in commands)]
+    commands = [found for job in all_jobs(project, answers) for found in named_targets(job)]
 
     assert commands
-    assert [m.group(0) for m, target in zip(commands, named, strict=True) if target is None] == []
-    assert {target.group(1) for target in named} <= targets
+    assert [command for command, target in commands if target is None] == []
+    assert {target for _, target in commands} <= targets
 
 
-def test_cd_deploys_shared_environments_in_order(ci_project):
+def stage_of(job: ci_files.Job) -> str:
+    return job.name.split(".")[0]
+
+
+def test_cd_plans_reviews_and_deploys_shared_environments_in_order(ci_project):
+    """Per shared environment, in promotion order: a plan as its deployer, before any approval;
+    the review; then a deploy bound to the environment (where its approvals are), of that plan."""
     project, answers = ci_project, recorded(ci_project)
     shared = answers["environments"][1:]
     slug = answers["project_slug"]
+    first = [f"terraform_{answers['environments'][0]}"] if answers.get("terraform") else []
     if "azure_devops" in answers["ci"]:
-        deploys = [job for job in ci_files.ado_jobs(project) if job.file == "cd.yml" and job.name.endswith(".deploy")]
-        first = [f"terraform_{answers['environments'][0]}"] if answers.get("terraform") else []
+        jobs = [job for job in ci_files.ado_jobs(project) if job.file == "cd.yml"]
+        plans = [job for job in jobs if job.name.endswith(".plan")]
+        deploys = [job for job in jobs if job.name.endswith(".deploy")]
+        assert [stage_of(job) for job in plans] == [f"plan_{env}" for env in shared]
+        assert [job.depends_on for job in plans] == [first, *([f"deploy_{env}"] for env in shared[:-1])]
+        assert [job.depends_on for job in deploys] == [[f"plan_{env}"] for env in shared]
+        assert [job.environment for job in plans] == [None] * len(shared)  # no approval before the plan
         assert [job.environment for job in deploys] == [f"{slug}-{env}" for env in shared]
-        assert [job.groups for job in deploys] == [[f"{slug}-{env}"] for env in shared]
-        assert [job.depends_on for job in deploys] == [first, *([f"deploy_{env}"] for env in shared[:-1])]
-        for job, env in zip(deploys, shared, strict=True):
-            assert f"databricks bundle deploy --target {env}" in "\n".join(ci_files.scripts([job]))
+        assert [job.groups for job in plans + deploys] == [[f"{slug}-{env}"] for env in shared * 2]
+        for plan, deploy, env in zip(plans, deploys, shared, strict=True):
+            assert f"databricks bundle plan --target {env} --output json" in "\n".join(ci_files.scripts([plan]))
+            assert ("deploy", env) in [(command.split()[2], target) for command, target in named_targets(deploy)]
     if "github_actions" in answers["ci"]:
-        deploys = [
-            job for job in ci_files.github_jobs(project) if job.file == "cd.yml" and job.name.startswith("deploy_")
-        ]
-        assert [job.environment for job in deploys] == shared
-        if answers.get(
-            "terraform"
-        ):  # each deploy waits for its environment's Terraform, which waits for the earlier deploy
-            assert [job.depends_on for job in deploys] == [[f"terraform_{env}"] for env in shared]
-        else:
-            assert [job.depends_on for job in deploys] == [[], *([f"deploy_{env}"] for env in shared[:-1])]
+        jobs = {job.name: job for job in ci_files.github_jobs(project) if job.file == "cd.yml"}
+        for index, env in enumerate(shared):
+            plan, review, deploy = jobs[f"plan_{env}"], jobs[f"review_{env}"], jobs[f"deploy_{env}"]
+            assert plan.depends_on == ([f"deploy_{shared[index - 1]}"] if index else first)
+            assert review.depends_on == [f"plan_{env}"]
+            assert deploy.depends_on == [f"review_{env}"] + ([f"terraform_{env}"] if answers.get("terraform") else [])
+            assert (plan.environment, review.environment, deploy.environment) == (f"{env}-plan", None, env)
+            assert f"databricks bundle plan --target {env} --output json" in "\n".join(ci_files.scripts([plan]))
+            assert ("deploy", env) in [(c.split()[2], t) for c, t in named_targets(deploy)]
         workflow = ci_files.load(project / ".github/workflows/cd.yml")
         groups = [job["concurrency"]["group"] for name, job in workflow["jobs"].items() if name.startswith("deploy_")]
         assert groups == [f"deploy-{env}" for env in shared]

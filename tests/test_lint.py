@@ -11,6 +11,8 @@ import pytest
 import yaml
 from databricks.bundles.jobs import Job
 from databricks.bundles.pipelines import Pipeline
+from databricks.bundles.schemas import Schema
+from databricks.bundles.volumes import Volume
 
 from . import bundle_schema
 from .conftest import ANSWER_SETS, is_change_feed, is_snapshot, load_answers
@@ -114,6 +116,16 @@ def test_jobs_round_trip_through_typed_resources(project):
 
     for spec in specs.values():
         assert Job.from_dict(spec).as_dict() == spec
+
+
+def test_schema_and_volume_round_trip_through_typed_resources(project):
+    resources = yaml.safe_load((project / "resources/schema.yml").read_text())["resources"]
+
+    assert len(resources["schemas"]) == 1
+    assert list(resources["volumes"]) == ["landing"]
+    for kind, specs in ((Schema, resources["schemas"]), (Volume, resources["volumes"])):
+        for spec in specs.values():
+            assert kind.from_dict(spec).as_dict() == spec
 
 
 def test_typed_resources_reject_unknown_fields():

@@ -29,6 +29,7 @@ def expected_files(answers: dict) -> set[str]:
         "README.md",
         "databricks.yml",
         "pyproject.toml",
+        "resources/schema.yml",
         f"{package}/__init__.py",
         f"{package}/auto_cdc.py",
         f"{package}/expectations.py",
@@ -72,7 +73,7 @@ def expected_files(answers: dict) -> set[str]:
                 if answers.get("terraform")
             ),
             *([".azuredevops/pipelines/cd.yml"] if shared or answers.get("terraform") else []),
-            *([".azuredevops/pipelines/templates/deploy-steps.yml"] if shared else []),
+            *(f".azuredevops/pipelines/templates/{name}-steps.yml" for name in ("plan", "deploy") if shared),
         }
     if "github_actions" in answers["ci"]:
         files |= {
@@ -80,11 +81,15 @@ def expected_files(answers: dict) -> set[str]:
             *([".github/workflows/cd.yml"] if shared or answers.get("terraform") else []),
             ".github/actions/setup-project/action.yml",
             ".github/actions/setup-databricks/action.yml",
+            *([".github/actions/deploy-plan/action.yml"] if shared else []),
         }
     if answers.get("terraform"):
-        modules = ("catalog", "schema", "landing_volume", "deployer", "grants")
+        modules = ("catalog", "deployer", "grants")
         files |= {
-            *(f"terraform/{name}.tf" for name in ("versions", "backend", "providers", "variables", "main", "outputs")),
+            *(
+                f"terraform/{name}.tf"
+                for name in ("versions", "backend", "providers", "variables", "main", "outputs", "removed")
+            ),
             *(f"terraform/modules/{module}/{name}.tf" for module in modules for name in ("main", "versions")),
             *(f"terraform/environments/{env}.tfvars" for env in answers["environments"]),
         }
@@ -162,7 +167,9 @@ def test_development_target_is_personal(project, answers):
 
     assert dev["mode"] == "development"
     assert dev["default"] is True
-    assert "${workspace.current_user.short_name}" in dev["variables"]["schema"]
+    # The CLI names the schema per person in development mode (tests/test_target_modes.py).
+    assert "schema" not in dev["variables"]
+    assert "protect_data" not in dev["variables"]
     assert "run_as" not in dev
 
 
@@ -176,6 +183,29 @@ def test_shared_targets_are_production_run_as_a_principal(project, answers):
         assert target["run_as"] == {"service_principal_name": "${var.service_principal}"}, env
         assert {"service_principal_name": "${var.service_principal}", "level": "CAN_MANAGE"} in target["permissions"]
         assert target["variables"].get("service_principal") == (answers["service_principals"][env] or None)
+        assert target["variables"]["protect_data"] is True, env
+
+
+def test_the_bundle_declares_the_schema_and_its_landing_volume(project, answers):
+    """Every target deploys the schema the pipelines publish to and the volume they read from."""
+    slug = answers["project_slug"]
+    resources = yaml.safe_load((project / "resources/schema.yml").read_text())["resources"]
+    protected = {"prevent_destroy": "${var.protect_data}"}
+
+    assert resources["schemas"] == {
+        slug: {
+            "catalog_name": "${var.catalog}",
+            "name": "${var.schema}",
+            "comment": f"Tables of the {slug} pipelines, deployed by its bundle.",
+            "lifecycle": protected,
+        }
+    }
+    volume = resources["volumes"]["landing"]
+    assert volume["schema_name"] == f"${{resources.schemas.{slug}.name}}"
+    assert (volume["catalog_name"], volume["name"], volume["volume_type"]) == ("${var.catalog}", "landing", "MANAGED")
+    assert volume["lifecycle"] == protected
+    assert bundle(project)["variables"]["schema"]["default"] == slug
+    assert bundle(project)["variables"]["protect_data"]["default"] is False
 
 
 def test_targets_use_the_answered_hosts_and_catalogs(project, answers):
@@ -219,8 +249,11 @@ def test_pipeline_resources_follow_the_answers(project, answers):
         pipeline = yaml.safe_load((project / f"resources/{name}.pipeline.yml").read_text())["resources"]["pipelines"][
             name
         ]
+        slug = answers["project_slug"]
         assert pipeline["catalog"] == "${var.catalog}"
-        assert pipeline["schema"] == "${var.schema}"
+        assert pipeline["schema"] == f"${{resources.schemas.{slug}.name}}"
+        assert pipeline["configuration"][f"{slug}.landing_path"] == f"${{resources.volumes.landing.volume_path}}/{name}"
+        assert pipeline["lifecycle"] == {"prevent_destroy": "${var.protect_data}"}
         assert pipeline["serverless"] is (answers["compute"] == "serverless")
         if answers["compute"] == "classic":
             assert pipeline["edition"] == "ADVANCED"
@@ -246,7 +279,7 @@ def test_ci_target_is_an_isolated_copy_per_run(project, answers):
     assert ci["presets"]["trigger_pause_status"] == "PAUSED"
     assert "${var.test_run_id}" in ci["presets"]["name_prefix"]
     assert "${var.test_run_id}" in ci["workspace"]["root_path"]
-    assert "${var.test_run_id}" in ci["variables"]["schema"]
+    assert "schema" not in ci["variables"]  # the name prefix names the copy's schema too
     assert ci["variables"]["catalog"] == answers["catalogs"][home]
     assert ci["workspace"]["host"] == targets[home]["workspace"]["host"]
 

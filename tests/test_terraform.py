@@ -1,9 +1,9 @@
 """Lint tier for Terraform (answer `terraform`): every file parses (python-hcl2), variables are
 declared where used and used where declared, module calls give each module what it declares,
 providers are pinned, each environment's .tfvars sets what the root module needs and follows the
-answers, the grants are exactly the design's; and the real `terraform` accepts them: `fmt -check`,
-and `init -backend=false` offline against a local mirror that holds a stand-in of the one provider
-they may ask for."""
+answers, the grants are exactly the design's, what the bundle owns now is forgotten, never
+destroyed; and the real `terraform` accepts them: `fmt -check`, and `init -backend=false` offline
+against a local mirror that holds a stand-in of the one provider they may ask for."""
 
 from __future__ import annotations
 
@@ -27,11 +27,8 @@ VERSIONS = yaml.safe_load((TEMPLATE / "includes/versions.yml").read_text())
 # The design (README.md's Terraform section, docs/decisions/0005): each role's privileges per
 # securable, and nothing else anywhere.
 ROLES = {
-    "deployer": {
-        "catalog": ["USE_CATALOG"],
-        "schema": ["USE_SCHEMA", "CREATE_TABLE", "CREATE_MATERIALIZED_VIEW"],
-        "volume": ["READ_VOLUME"],
-    },
+    # A deployer owns the schema and volume its bundle creates: nothing to grant on them.
+    "deployer": {"catalog": ["USE_CATALOG"]},
     "reader": {"catalog": ["USE_CATALOG"], "schema": ["USE_SCHEMA"], "table": ["SELECT"]},
     "schema_creator": {"catalog": ["USE_CATALOG", "CREATE_SCHEMA"]},
 }
@@ -82,7 +79,7 @@ def test_variables_are_declared_where_used_and_used_where_declared(terraform):
 def test_module_calls_give_each_module_what_it_declares(terraform):
     calls = blocks(terraform, "module")
 
-    assert set(calls) == {"catalog", "schema", "landing_volume", "deployer", "grants"}
+    assert set(calls) == {"catalog", "deployer", "grants"}
     for name, call in calls.items():
         variables = blocks(terraform / call["source"], "variable")
         required = {v for v, spec in variables.items() if "default" not in spec}
@@ -103,7 +100,7 @@ def test_providers_are_pinned(terraform):
     assert all(re.fullmatch(r"\d+\.\d+\.\d+", spec["version"]) for spec in providers.values())
     assert used == set(providers)
     # Modules ask for at least the pinned release; the root module's exact pin decides.
-    assert [m["required_providers"][0]["databricks"]["version"] for m in modules] == [f">= {pinned}"] * 5
+    assert [m["required_providers"][0]["databricks"]["version"] for m in modules] == [f">= {pinned}"] * 3
 
 
 def tfvars(terraform: Path, env: str) -> dict:
@@ -128,32 +125,110 @@ def test_names_follow_the_answers(terraform):
         values = tfvars(terraform, env)
         assert values["environment"] == env
         assert values["catalog_name"] == answers["catalogs"][env]
+        # The schema the bundle's shared targets deploy (resources/schema.yml).
         assert values["schema_name"] == slug
-        # The bundle reads /Volumes/<catalog>/<schema>/landing (variable landing_root).
-        assert values["landing_volume_name"] == "landing"
         host = answers["workspace_hosts"][env]
         assert values["workspace_host"] == (host or f"https://set-workspace-host-for-{env.replace('_', '-')}.invalid")
         assert values["deployer_application_id"] == answers["service_principals"].get(env, "")
         assert values["deployer_display_name"] == f"{slug}-{'ci' if env == first else env}"
         assert values["deployer_creates_clusters"] is (answers["compute"] == "classic")
+        # Shared deployers create their bundle's schema; CI's principal its test copies' schemas.
+        tests_here = answers["integration_tests"] and env == ([*answers["environments"][1:], first])[0]
+        assert values["deployer_creates_schemas"] is (env != first or tests_here), env
         assert values["gold_tables"] == [f"{pipeline}_gold" for pipeline in answers["pipelines"]]
         assert values["readers_group"] == f"{slug}-readers"
     assert tfvars(terraform, first)["schema_creators"] == [f"{slug}-developers"]
     bundle = yaml.safe_load((terraform.parent / "databricks.yml").read_text())
-    assert bundle["variables"]["landing_root"]["default"] == "/Volumes/${var.catalog}/${var.schema}/landing"
+    assert bundle["variables"]["schema"]["default"] == slug
 
 
-def test_each_environment_gets_catalog_schema_volume_deployer_and_grants(terraform):
-    """The root module wires all five concerns to the environment's values."""
-    main = (terraform / "main.tf").read_text()
+def test_each_environment_gets_catalog_deployer_and_grants(terraform):
+    """The root module wires its three concerns to the environment's values; the schema is the
+    bundle's, so grants name it and wait until it is deployed."""
     calls = blocks(terraform, "module")
 
     assert calls["catalog"]["name"] == "${var.catalog_name}"
-    assert calls["schema"]["name"] == "${var.schema_name}"
-    assert calls["landing_volume"]["name"] == "${var.landing_volume_name}"
     assert calls["deployer"]["application_id"] == "${var.deployer_application_id}"
     assert calls["grants"]["deployer"] == "${module.deployer.application_id}"
-    assert "module.landing_volume.full_name" in main and "module.schema.full_name" in main
+    assert calls["grants"]["schema"] == "${module.catalog.name}.${var.schema_name}"
+    assert calls["grants"]["deployed"] == "${var.gold_tables_deployed}"
+    assert not [kind for kind in ("databricks_schema", "databricks_volume") if kind in text_of(terraform)]
+
+
+def text_of(terraform: Path) -> str:
+    return "".join(path.read_text() for path in sorted(terraform.rglob("*.tf")))
+
+
+# What Terraform managed up to 0.3 and the bundle owns now (resources/schema.yml): a project
+# updated from then forgets them in its next apply, and destroys or revokes none of them.
+HANDED_TO_THE_BUNDLE = {
+    "module.schema",
+    "module.landing_volume",
+    "module.grants.databricks_grant.schema",
+    "module.grants.databricks_grant.landing_volume",
+}
+
+
+def forgotten(terraform: Path) -> dict[str, bool]:
+    """Each `removed` block's address, and whether it lets Terraform destroy the object."""
+    found = {}
+    for path in sorted(terraform.glob("*.tf")):
+        for block in parse(path).get("removed", []):
+            found[block["from"].strip("${}")] = block["lifecycle"][0]["destroy"]
+    return found
+
+
+def test_what_the_bundle_owns_now_is_forgotten_not_destroyed(terraform):
+    assert forgotten(terraform) == dict.fromkeys(HANDED_TO_THE_BUNDLE, False)
+    resources = set(re.findall(r'resource "(\w+)" "(\w+)"', (terraform / "modules/grants/main.tf").read_text()))
+    assert not {("databricks_grant", name) for name in ("schema", "landing_volume")} & resources
+
+
+def test_terraform_forgets_what_0_3_made_without_destroying_it(terraform, tmp_path):
+    """The real `terraform plan` over a state of the 0.3 layout (module schema, landing_volume,
+    grants on both), then the rendered removed.tf: nothing is destroyed. The stand-in resources are
+    Terraform's built-in terraform_data, so this runs offline; only the type name differs."""
+    old = {
+        "main.tf": "".join(f'module "{name}" {{\n  source = "./modules/{name}"\n}}\n' for name in MODULES_0_3),
+        "modules/schema/main.tf": 'resource "terraform_data" "this" {\n  input = "schema"\n}\n',
+        "modules/landing_volume/main.tf": 'resource "terraform_data" "this" {\n  input = "volume"\n}\n',
+        "modules/grants/main.tf": "".join(
+            f'resource "terraform_data" "{name}" {{\n  for_each = toset(["deployer", "readers"])\n  input = each.key\n}}\n'
+            for name in ("catalog", "schema", "landing_volume")
+        ),
+    }
+    root = tmp_path / "stand-in"
+    for name, text in old.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    env = {"TF_CLI_CONFIG_FILE": os.devnull}
+    for step in (("init", "-input=false"), ("apply", "-auto-approve", "-input=false")):
+        assert run_terraform(*step, cwd=root, env=env).returncode == 0
+
+    (root / "main.tf").write_text('module "grants" {\n  source = "./modules/grants"\n}\n')
+    (root / "modules/grants/main.tf").write_text(
+        old["modules/grants/main.tf"].split('resource "terraform_data" "schema"')[0]
+    )
+    (root / "removed.tf").write_text(
+        (terraform / "removed.tf").read_text().replace("databricks_grant", "terraform_data")
+    )
+    assert run_terraform("init", "-input=false", cwd=root, env=env).returncode == 0
+    plan = run_terraform("plan", "-input=false", cwd=root, env=env)
+
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "0 to add, 0 to change, 0 to destroy" in plan.stdout
+    assert plan.stdout.count("will no longer be managed by Terraform, but will not be destroyed") == 6
+
+
+MODULES_0_3 = ("schema", "landing_volume", "grants")
+
+
+def test_the_forgotten_check_sees_a_destroy(terraform, tmp_path):
+    copy = shutil.copytree(terraform, tmp_path / "terraform")
+    removed = copy / "removed.tf"
+    removed.write_text(removed.read_text().replace("destroy = false", "destroy = true", 1))
+
+    assert forgotten(copy)["module.schema"] is True
 
 
 def grants_module(terraform: Path) -> dict:
@@ -300,11 +375,13 @@ def test_ci_checks_plans_and_applies_behind_the_environments(terraform):
             assert not apply.on_pull_request
         cd = ci_files.load(project / ci_files.ADO / "cd.yml")
         for stage in cd["stages"][1:]:
-            assert [job.get("dependsOn") for job in stage["jobs"]] == [None, "terraform"]  # apply, then deploy
+            if stage["stage"].startswith("deploy_"):  # apply, then deploy, behind the same approvals
+                assert [job.get("dependsOn") for job in stage["jobs"]] == [None, "terraform"]
     if "github_actions" in answers["ci"]:
         jobs = {job.name: job for job in ci_files.github_jobs(project)}
         assert "terraform validate" in "\n".join(ci_files.scripts([jobs["terraform"]]))
         for env in environments:
             assert jobs[f"terraform_{env}"].environment == env
-        for env in environments[1:]:
-            assert jobs[f"deploy_{env}"].depends_on == [f"terraform_{env}"]
+        for env in environments[1:]:  # Terraform applies after the plan's review, before the deploy
+            assert jobs[f"terraform_{env}"].depends_on == [f"review_{env}"]
+            assert jobs[f"deploy_{env}"].depends_on == [f"review_{env}", f"terraform_{env}"]

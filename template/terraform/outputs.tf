@@ -14,13 +14,8 @@ output "catalog" {
 }
 
 output "schema" {
-  description = "The project schema, catalog.schema."
-  value       = module.schema.full_name
-}
-
-output "landing_path" {
-  description = "The landing volume's path: the bundle variable landing_root of this environment."
-  value       = module.landing_volume.path
+  description = "The project schema, catalog.schema, which the bundle deploys."
+  value       = "${module.catalog.name}.${var.schema_name}"
 }
 
 output "deployer_application_id" {

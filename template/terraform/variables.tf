@@ -32,12 +32,7 @@ variable "catalog_storage_root" {
 }
 
 variable "schema_name" {
-  description = "The project's schema, which the bundle's shared targets publish to."
-  type        = string
-}
-
-variable "landing_volume_name" {
-  description = "Volume in the project schema that the pipelines read landing files from."
+  description = "The project's schema, which the bundle deploys in its shared targets (resources/schema.yml)."
   type        = string
 }
 
@@ -57,7 +52,7 @@ variable "deployer_creates_clusters" {
 }
 
 variable "deployer_creates_schemas" {
-  description = "Whether the deployer may create schemas in the catalog: only CI's principal, for integration-test copies."
+  description = "Whether the deployer creates schemas in the catalog: a shared environment's, its project schema; CI's principal, its integration-test copies'."
   type        = bool
 }
 
@@ -77,6 +72,6 @@ variable "gold_tables" {
 }
 
 variable "gold_tables_deployed" {
-  description = "Set true once the pipelines have run here: grants on tables need the tables."
+  description = "Set true once the bundle has deployed here and its pipelines have run: grants on the schema and its tables need them."
   type        = bool
 }

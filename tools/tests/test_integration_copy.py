@@ -12,8 +12,13 @@ from lakeflow_tools import integration_tests
 
 CONFIGURATION = {
     "workspace": {"host": "https://adb-1.2.azuredatabricks.net"},
-    "variables": {"catalog": {"value": "staging"}, "schema": {"value": "sales_ci_4711"}},
-    "resources": {"pipelines": {"orders": {}, "customers": {}}, "jobs": {"integration_tests": {}}},
+    "variables": {"catalog": {"value": "staging"}, "schema": {"value": "sales"}},
+    "resources": {
+        # As `bundle validate` resolves it: the CLI prefixes the copy's schema (presets.name_prefix).
+        "schemas": {"sales": {"catalog_name": "staging", "name": "ci_4711_sales"}},
+        "pipelines": {"orders": {}, "customers": {}},
+        "jobs": {"integration_tests": {}},
+    },
 }
 SUMMARY = {**CONFIGURATION, "resources": {"jobs": {"integration_tests": {"id": "987"}}}}
 
@@ -56,7 +61,7 @@ def test_deploy_validates_then_deploys_the_named_copy(cli, capsys):
     assert integration_tests.main(["deploy", "--test-run-id", "4711"]) == 0
 
     assert cli() == [["bundle", "validate", *COPY, "--output", "json"], ["bundle", "deploy", *COPY]]
-    assert "schema staging.sales_ci_4711" in capsys.readouterr().out
+    assert "schema staging.ci_4711_sales" in capsys.readouterr().out
 
 
 def test_dry_run_checks_every_pipeline_of_the_bundle(cli):
@@ -91,7 +96,7 @@ def test_destroy_destroys_the_copy_and_drops_its_schema(cli):
 
     assert integration_tests.main(["destroy", "--test-run-id", "4711"], client=client) == 0
     assert ["bundle", "destroy", "--auto-approve", *COPY] in cli()
-    assert client.schemas.deleted == [("staging.sales_ci_4711", True)]
+    assert client.schemas.deleted == [("staging.ci_4711_sales", True)]
 
 
 def test_destroy_drops_the_schema_even_when_the_bundle_destroy_fails(cli, monkeypatch):
@@ -99,7 +104,7 @@ def test_destroy_drops_the_schema_even_when_the_bundle_destroy_fails(cli, monkey
     client = Client()
 
     assert integration_tests.main(["destroy", "--test-run-id", "4711"], client=client) == 1
-    assert client.schemas.deleted == [("staging.sales_ci_4711", True)]
+    assert client.schemas.deleted == [("staging.ci_4711_sales", True)]
 
 
 def test_run_finds_the_copys_runner_job_and_workspace(cli, monkeypatch, tmp_path):
@@ -127,3 +132,13 @@ def test_run_before_deploy_says_so(cli, monkeypatch, capsys):
 
     assert integration_tests.main(["run", "--test-run-id", "4711"]) == 2
     assert "no deployed integration_tests job: run `deploy` first" in capsys.readouterr().err
+
+
+def test_a_bundle_without_a_schema_resource_names_the_copy_by_its_variables():
+    older = {
+        "variables": {"catalog": {"value": "staging"}, "schema": {"value": "sales_ci_4711"}},
+        "resources": {},
+    }
+
+    assert integration_tests.TestCopy.schema_of(older) == "staging.sales_ci_4711"
+    assert integration_tests.TestCopy.schema_of(CONFIGURATION) == "staging.ci_4711_sales"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lakeflow_tools.project import Project, ProjectError
+from lakeflow_tools.project import Pipeline, Project, ProjectError
 
 
 def test_finds_the_project_from_a_folder_inside_it(project):
@@ -33,6 +33,17 @@ def test_configuration_resolves_bundle_variables(project):
 
     assert resolved == {"demo.landing_path": "/tmp/landing/orders", "demo.landing_reader": "autoloader"}
     assert project.local_configuration == {"demo.landing_reader": "files"}
+
+
+def test_the_landing_volume_is_the_local_landing_folder():
+    """Pipelines read ${resources.volumes.landing.volume_path}/<pipeline>: locally, landing_root."""
+    pipeline = Pipeline(
+        "orders", (), {"demo.landing_path": "${resources.volumes.landing.volume_path}/orders"}
+    )
+
+    assert pipeline.resolve({"landing_root": "/tmp/landing"}) == {"demo.landing_path": "/tmp/landing/orders"}
+    with pytest.raises(ProjectError, match=r"no local value for \$\{resources.volumes.other.volume_path\}"):
+        Pipeline("x", (), {"k": "${resources.volumes.other.volume_path}"}).resolve({"landing_root": "/tmp"})
 
 
 def test_a_variable_without_a_local_value_is_named(project):

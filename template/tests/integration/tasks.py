@@ -34,13 +34,6 @@ def replace_landing_files(sample: Path, landing: Path) -> list[str]:
     return names
 
 
-def create_schema_and_volume(spark: SparkSession, landing: str) -> None:
-    """The schema and volume of /Volumes/<catalog>/<schema>/<volume>/..., if missing (Databricks)."""
-    catalog, schema, volume = landing.strip("/").split("/")[1:4]
-    spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{catalog}`.`{schema}`")
-    spark.sql(f"CREATE VOLUME IF NOT EXISTS `{catalog}`.`{schema}`.`{volume}`")
-
-
 def rows_of(spark: SparkSession, table: str, columns: tuple[str, ...]) -> set[tuple]:
     """The table's rows in these columns, as text (None for NULL), like tests/pipelines/expected.py."""
     found = spark.read.table(table).select(*columns).collect()
@@ -80,8 +73,7 @@ def main(argv: list[str] | None = None) -> None:
 
     spark = SparkSession.builder.getOrCreate()
     sample = sample_data(args.root, args.pipeline)
-    if args.task == "setup":
-        create_schema_and_volume(spark, args.landing)
+    if args.task == "setup":  # the bundle deploys the schema and its landing volume
         names = replace_landing_files(sample, Path(args.landing))
         print(f"{args.landing}: {', '.join(names)}")
     else:

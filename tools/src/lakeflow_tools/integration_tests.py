@@ -87,6 +87,11 @@ class TestCopy:
 
     @staticmethod
     def schema_of(configuration: dict[str, Any]) -> str:
+        """The copy's schema: the bundle's schema resource, named as the CLI names it for the copy
+        (a bundle without one publishes to the schema its variables name)."""
+        schemas = list(configuration.get("resources", {}).get("schemas", {}).values())
+        if len(schemas) == 1:
+            return f"{schemas[0]['catalog_name']}.{schemas[0]['name']}"
         variables = configuration["variables"]
         return f"{variables['catalog']['value']}.{variables['schema']['value']}"
 

@@ -1,6 +1,7 @@
 # Least-privilege grants: the roles below get exactly these privileges; nobody gets ALL_PRIVILEGES
 # or MANAGE, and nothing is granted on the catalog beyond using it and, for schema creators,
-# creating schemas.
+# creating schemas. A deployer owns the schema and volume its bundle creates, and what its
+# pipelines create, so it needs nothing on them.
 # One databricks_grant per securable and principal: grants made outside Terraform stay.
 
 variable "catalog" {
@@ -9,12 +10,7 @@ variable "catalog" {
 }
 
 variable "schema" {
-  description = "The project schema, catalog.schema."
-  type        = string
-}
-
-variable "volume" {
-  description = "The landing volume, catalog.schema.volume."
+  description = "The project schema, catalog.schema (the bundle deploys it)."
   type        = string
 }
 
@@ -24,7 +20,7 @@ variable "deployer" {
 }
 
 variable "deployer_creates_schemas" {
-  description = "The deployer also creates schemas (CI's principal, for integration-test copies)."
+  description = "The deployer creates schemas: its bundle's schema, or CI's integration-test copies."
   type        = bool
 }
 
@@ -38,8 +34,13 @@ variable "schema_creators" {
   type        = list(string)
 }
 
+variable "deployed" {
+  description = "The bundle has deployed the schema and the pipelines have created their tables."
+  type        = bool
+}
+
 variable "gold_tables" {
-  description = "Gold tables to grant SELECT on, catalog.schema.table (empty until they exist)."
+  description = "Gold tables to grant SELECT on, catalog.schema.table."
   type        = list(string)
 }
 
@@ -47,8 +48,6 @@ locals {
   # What each role may do, per securable, and nothing more.
   deployer = {
     catalog = ["USE_CATALOG"]
-    schema  = ["USE_SCHEMA", "CREATE_TABLE", "CREATE_MATERIALIZED_VIEW"]
-    volume  = ["READ_VOLUME"]
   }
   reader = {
     catalog = ["USE_CATALOG"]
@@ -70,10 +69,6 @@ locals {
       "schema creator ${principal}" => { principal = principal, privileges = local.schema_creator.catalog }
     },
   )
-  schema_grants = {
-    deployer = { principal = var.deployer, privileges = local.deployer.schema }
-    readers  = { principal = var.readers_group, privileges = local.reader.schema }
-  }
 }
 
 resource "databricks_grant" "catalog" {
@@ -83,21 +78,15 @@ resource "databricks_grant" "catalog" {
   privileges = each.value.privileges
 }
 
-resource "databricks_grant" "schema" {
-  for_each   = local.schema_grants
+resource "databricks_grant" "readers_schema" {
+  count      = var.deployed ? 1 : 0
   schema     = var.schema
-  principal  = each.value.principal
-  privileges = each.value.privileges
-}
-
-resource "databricks_grant" "landing_volume" {
-  volume     = var.volume
-  principal  = var.deployer
-  privileges = local.deployer.volume
+  principal  = var.readers_group
+  privileges = local.reader.schema
 }
 
 resource "databricks_grant" "gold_tables" {
-  for_each   = toset(var.gold_tables)
+  for_each   = toset(var.deployed ? var.gold_tables : [])
   table      = each.value
   principal  = var.readers_group
   privileges = local.reader.table

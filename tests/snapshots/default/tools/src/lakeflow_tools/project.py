@@ -15,6 +15,9 @@ from pathlib import Path
 import yaml
 
 REFERENCE = re.compile(r"\$\{([^}]+)\}")
+LOCAL_EQUIVALENTS = {"resources.volumes.landing.volume_path": "var.landing_root"}
+"""Bundle references that local runs answer with one of their variables: the landing volume is
+the local landing folder."""
 
 
 class ProjectError(Exception):
@@ -29,11 +32,13 @@ class Pipeline:
     configuration: dict[str, str]
 
     def resolve(self, variables: dict[str, str]) -> dict[str, str]:
-        """The configuration with each ${var.NAME} replaced; an unknown reference is an error."""
+        """The configuration with each ${var.NAME} (or LOCAL_EQUIVALENTS) replaced; an unknown
+        reference is an error."""
 
         def value(match: re.Match[str]) -> str:
-            key = match.group(1).removeprefix("var.")
-            if match.group(1).startswith("var.") and key in variables:
+            reference = LOCAL_EQUIVALENTS.get(match.group(1), match.group(1))
+            key = reference.removeprefix("var.")
+            if reference.startswith("var.") and key in variables:
                 return variables[key]
             raise ProjectError(f"pipeline {self.name}: no local value for {match.group(0)}")
 
