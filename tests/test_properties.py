@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from copier.errors import UserMessageError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yamllint import linter
@@ -112,7 +113,7 @@ INVALID = st.one_of(
 def test_generated_invalid_answers_fail_naming_the_question(case):
     question, value = case
     with tempfile.TemporaryDirectory() as tmp:
-        with pytest.raises(ValueError, match=re.escape(f"question '{question}'")):
+        with pytest.raises(UserMessageError, match=re.escape(f"'{question}: ")):
             copy(Path(tmp) / "project", {question: value})
 
         assert not (Path(tmp) / "project").exists()
