@@ -3,10 +3,14 @@ renders (one per session), and the one way every tier copies, reads and commits 
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,9 +50,31 @@ def is_snapshot(answers: dict, pipeline: str) -> bool:
     return source_of(answers, pipeline) == "cdc_snapshot"
 
 
-def copy(destination: Path, answers: dict | None = None, *, source: Path = TEMPLATE, vcs_ref: str = "HEAD", **kwargs):
-    """`copier copy --defaults` of the template (its working tree at HEAD, by default); returns
-    Copier's worker, whose answers tests can read."""
+@functools.cache
+def working_tree() -> Path:
+    """The template's working tree (what `--vcs-ref HEAD` renders: tracked files and new ones not
+    ignored, uncommitted changes included) as a plain folder, copied once per process. Copier
+    renders a plain folder as it is, where it clones a Git one for every copy (most of a copy's
+    time); a project that `copier update` must reach later needs the Git source instead."""
+    tree_copy = Path(tempfile.mkdtemp(prefix="copier-lakeflow-"))
+    atexit.register(shutil.rmtree, tree_copy, ignore_errors=True)
+    for name in git(TEMPLATE, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0"):
+        if name and (TEMPLATE / name).is_file():
+            (tree_copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(TEMPLATE / name, tree_copy / name)
+    return tree_copy
+
+
+def copy(
+    destination: Path, answers: dict | None = None, *, source: Path | None = None, vcs_ref: str | None = None, **kwargs
+):
+    """`copier copy --defaults` of the template; returns Copier's worker, whose answers tests can
+    read. By default the working tree as a plain folder; with `source` or `vcs_ref`, from Git
+    (a project to update later: `vcs_ref="HEAD"`)."""
+    if source is None and vcs_ref is None:
+        source = working_tree()
+    else:
+        source, vcs_ref = source or TEMPLATE, vcs_ref or "HEAD"
     return run_copy(
         str(source), str(destination), data=answers or {}, defaults=True, vcs_ref=vcs_ref, quiet=True, **kwargs
     )

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from jinja2 import FileSystemLoader
 from jinja2.sandbox import SandboxedEnvironment
 
-from .conftest import TEMPLATE, questions
+from .conftest import TEMPLATE, questions, working_tree
 from .conftest import copy as copier_copy
 
 ENVS = ["dev", "staging", "prod"]
@@ -165,7 +165,7 @@ def copier_cli(destination: Path, *args: str) -> tuple[int, str]:
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
         _, code = CopierApp.run(
-            ["copier", "copy", "--defaults", "--vcs-ref", "HEAD", "--quiet", *args, str(TEMPLATE), str(destination)],
+            ["copier", "copy", "--defaults", "--quiet", *args, str(working_tree()), str(destination)],
             exit=False,
         )
     return code, re.sub(r"\x1b\[[0-9;]*m", "", stderr.getvalue())

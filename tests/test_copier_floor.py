@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ANSWER_SETS, TEMPLATE, copier_settings, git, load_answers, tree
+from .conftest import ANSWER_SETS, TEMPLATE, copier_settings, load_answers, tree, working_tree
 
 FLOOR = copier_settings()["_min_copier_version"]
 
@@ -43,22 +43,13 @@ def copier_release(directory: Path, requirement: str) -> tuple[Path, str]:
     return python, version
 
 
-def template_files(destination: Path) -> Path:
-    """The template's working tree without its Git history (what `--vcs-ref HEAD` renders, dirty
-    files included). Copier 9.19.0 clones a Git template with `git checkout --end-of-options`,
-    which Git 2.39 rejects; 9.19.1 fixed that, and a plain folder needs no clone."""
-    for name in git(TEMPLATE, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0"):
-        if name and (TEMPLATE / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(TEMPLATE / name, destination / name)
-    return destination
-
-
 @pytest.fixture(scope="module")
 def floor_renders(tmp_path_factory) -> Path:
     python, version = copier_release(tmp_path_factory.mktemp("floor-copier"), f"copier=={FLOOR}")
     assert version == FLOOR
-    template = template_files(tmp_path_factory.mktemp("template"))
+    # A plain folder: Copier 9.19.0 clones a Git template with `git checkout --end-of-options`,
+    # which Git 2.39 rejects (9.19.1 fixed that); the working tree needs no clone.
+    template = working_tree()
     renders = tmp_path_factory.mktemp("floor-renders")
     answer_sets = json.dumps({name: load_answers(name) for name in ANSWER_SETS})
     subprocess.run([python, "-c", RENDER_ALL, str(template), str(renders), answer_sets], check=True)

@@ -25,6 +25,20 @@ pytestmark = pytest.mark.project
 # aws_classic: no integration tests; multi_pipeline: a pipeline of every source kind;
 # sql_pipelines: the same pipelines, in SQL.
 PROJECT_ANSWER_SETS = ["default", "multi_pipeline", "aws_classic", "sql_pipelines"]
+# Under pytest-xdist (`--dist loadgroup`), the tests of one project run on one worker, which
+# syncs it once; the Python and SQL variants of every source kind share one, for their comparison.
+ON_ONE_WORKER = {
+    "default": pytest.mark.xdist_group("default"),
+    "aws_classic": pytest.mark.xdist_group("aws_classic"),
+    "multi_pipeline": pytest.mark.xdist_group("every_kind"),
+    "sql_pipelines": pytest.mark.xdist_group("every_kind"),
+}
+
+
+def answer_sets(*names: str) -> list:
+    return [pytest.param(name, marks=ON_ONE_WORKER[name]) for name in names]
+
+
 _SYNCED: dict[str, tuple[Path, dict]] = {}
 
 
@@ -63,7 +77,7 @@ def sync(answer_set: str, tmp_path_factory) -> tuple[Path, dict]:
     return _SYNCED[answer_set]
 
 
-@pytest.fixture(scope="module", params=PROJECT_ANSWER_SETS)
+@pytest.fixture(scope="module", params=answer_sets(*PROJECT_ANSWER_SETS))
 def synced(request, tmp_path_factory) -> tuple[Path, dict]:
     return sync(request.param, tmp_path_factory)
 
@@ -78,18 +92,30 @@ def no_spark_left_behind():
         )
 
 
-def test_lint_passes(synced):
-    project, _ = synced
-    uv("run", "ruff", "check", ".", cwd=project)
-    uv("run", "ruff", "format", "--check", ".", cwd=project)
-    uv("run", "yamllint", "--strict", ".", cwd=project)
-
-
-def test_unit_tests_run_the_logic_on_spark(synced):
+def test_lint_and_unit_tests_pass_as_ci_runs_them(synced):
+    """Lint, then the unit tests on local Spark: with Azure DevOps, the CI job that does both runs
+    here as written (its uv, lint and test scripts, templates expanded) and leaves the JUnit and
+    coverage files it publishes; without, the same commands. One Spark run per project."""
     project, answers = synced
-    uv("run", "pytest", "--junitxml=report.xml", cwd=project)
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    job = next((job for job in ci_files.ado_jobs(project) if job.name == "checks.unit_tests"), None)
+    if job:
+        scripts = [script for script in ci_files.scripts([job]) if "pip install" not in script]  # uv is here
+        assert len(scripts) == 3  # uv sync, lint, unit tests
+        published = [step["inputs"] for step in job.steps if step.get("task", "").startswith("Publish")]
+        files = [inputs.get("testResultsFiles") or inputs["summaryFileLocation"] for inputs in published]
+        assert files == ["test-results.xml", "coverage.xml"]
+    else:
+        lint = "uv run ruff check . && uv run ruff format --check . && uv run yamllint --strict ."
+        scripts, files = [lint, "uv run pytest --junitxml=test-results.xml"], ["test-results.xml"]
+    for script in scripts:
+        result = subprocess.run(
+            ["bash", "-c", script], check=False, cwd=project, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert result.returncode == 0, f"{script}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert all((project / name).stat().st_size > 0 for name in files)
 
-    suite = ET.parse(project / "report.xml").getroot().find("testsuite")
+    suite = ET.parse(project / "test-results.xml").getroot().find("testsuite")
     cases = [case.get("classname") for case in suite.iter("testcase")]
     assert int(suite.get("skipped")) == 0
     assert int(suite.get("failures")) == int(suite.get("errors")) == 0
@@ -117,8 +143,10 @@ def test_local_runs_of_every_pipeline(synced):
     assert int(suite.get("tests")) == runner + len(pipelines) + per_kind
 
 
+@pytest.mark.parametrize("synced", answer_sets("default", "sql_pipelines"), indirect=True)  # once per language
 def test_unit_tests_catch_broken_logic(synced, tmp_path):
-    """The project's tests can fail: break the aggregation and they must."""
+    """The project's tests can fail: break the aggregation and they must (once per language: the
+    logic is the same file for every pipeline of a language)."""
     project, answers = synced
     pipeline = answers.get("pipelines", ["orders"])[0]
     if answers.get("pipeline_language") == "sql":
@@ -146,27 +174,6 @@ def test_unit_tests_catch_broken_logic(synced, tmp_path):
     assert "1 failed" in result.stdout
 
 
-@pytest.mark.parametrize("synced", ["default", "multi_pipeline", "sql_pipelines"], indirect=True)  # Azure DevOps
-def test_ci_checks_job_runs_here(synced):
-    """The Azure DevOps CI job that lints and tests runs here as written: its uv, lint and test
-    scripts (templates expanded) pass and leave the JUnit and coverage files it publishes."""
-    project, _ = synced
-    job = next(job for job in ci_files.ado_jobs(project) if job.name == "checks.unit_tests")
-    scripts = [script for script in ci_files.scripts([job]) if "pip install" not in script]  # uv is here
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
-
-    assert len(scripts) == 3  # uv sync, lint, unit tests
-    for script in scripts:
-        result = subprocess.run(
-            ["bash", "-c", script], check=False, cwd=project, env=env, capture_output=True, text=True, timeout=900
-        )
-        assert result.returncode == 0, f"{script}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    published = [step["inputs"] for step in job.steps if step.get("task", "").startswith("Publish")]
-    files = [inputs.get("testResultsFiles") or inputs["summaryFileLocation"] for inputs in published]
-    assert files == ["test-results.xml", "coverage.xml"]
-    assert all((project / name).stat().st_size > 0 for name in files)
-
-
 # Run in the rendered project's environment, which has pyarrow: tables a local run left (Parquet,
 # read without Spark), rows sorted.
 READ_TABLES = """
@@ -189,6 +196,7 @@ def compared_tables(answers: dict) -> list[str]:
     return [f"{name}_gold" for name in answers["pipelines"]] + targets
 
 
+@ON_ONE_WORKER["sql_pipelines"]
 def test_sql_and_python_pipelines_give_the_same_gold(tmp_path_factory):
     """`local-pipeline run --all` of the SQL variant exits 0 and its gold tables, and the SCD
     targets of its change feeds, equal the Python variant's, on the same sample data."""
@@ -203,6 +211,7 @@ def test_sql_and_python_pipelines_give_the_same_gold(tmp_path_factory):
     assert all(rows for rows in results["sql"].values())
 
 
+@ON_ONE_WORKER["aws_classic"]  # the lightest project's worker
 def test_unit_tests_on_databricks_connect_without_a_workspace(tmp_path_factory):
     """`ci_unit_tests: serverless`, as far as it runs here: after `uv sync --group dbconnect
     --no-group local`, `TEST_SPARK=serverless uv run pytest` collects cleanly; tests that need

@@ -110,7 +110,7 @@ def test_an_interactive_update_keeps_the_customised_answers(tmp_path):
     """A project made with answers beyond the short path: `copier update` asks the six questions
     again, offering the recorded answers, and keeps every other answer as it was."""
     customised = {"cloud": "aws", "compute": "classic", "terraform": True, "catalogs": {"prod": "sales"}}
-    project = render(tmp_path / "project", customised)
+    project = render(tmp_path / "project", customised, vcs_ref="HEAD")  # a Git source to update from
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "Generated")
