@@ -1,5 +1,8 @@
 """A pipeline's graph, read without Spark: datasets, kinds and expectations, Python and SQL."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from lakeflow_tools import graph
@@ -84,3 +87,18 @@ def test_each_dataset_knows_where_it_is_defined(project):
 
     assert python.source[0].name == "orders_silver.py"
     assert sql_dataset.source == (project.root / "src/demo/refunds/transformations/refunds_gold.sql", 1)
+
+
+def test_a_sql_file_named_relative_to_the_spec_folder_is_kept_absolute(project, monkeypatch, tmp_path):
+    """pyspark registers SQL with its path relative to the spec's folder, its working directory
+    while definitions load; a failure must still point at the file from anywhere."""
+    spec_folder = tmp_path / "state"
+    spec_folder.mkdir()
+    path = project.root / "src/demo/refunds/transformations/refunds_gold.sql"
+    monkeypatch.chdir(spec_folder)
+    registry = graph.RecordingRegistry()
+
+    registry.register_sql(path.read_text(), Path(os.path.relpath(path, spec_folder)))
+    monkeypatch.chdir(tmp_path)
+
+    assert registry.datasets()["refunds_gold"].source == (path.resolve(), 1)

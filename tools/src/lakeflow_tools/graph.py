@@ -141,8 +141,9 @@ class RecordingRegistry:
             self.inner.register_auto_cdc_flow(flow)
 
     def register_sql(self, sql_text: str, file_path: Path) -> None:
+        # pyspark names the file relative to the spec's folder, its working directory meanwhile
         try:
-            self.statements.append((sql.parse(sql_text), Path(file_path)))
+            self.statements.append((sql.parse(sql_text), Path(file_path).resolve()))
         except ValueError as error:
             raise ValueError(f"{file_path}: {error}") from None
         if self.inner:

@@ -115,6 +115,21 @@ def test_second_run_adds_only_new_files(fresh_run_of_all):
     assert gold_table(name) == expected.gold(name, landing)
 
 
+@pytest.fixture
+def dropped():
+    """Landing files a test drops by hand, removed after it whatever happened, so that a failed
+    test leaves no broken row for the next ones."""
+    files: list[Path] = []
+
+    def drop(path: Path) -> Path:
+        files.append(path)
+        return path
+
+    yield drop
+    for path in files:
+        path.unlink(missing_ok=True)
+
+
 def write_record(landing: Path, stem: str, name: str, record: dict) -> Path:
     """One record as a landing file in the pipeline's own format."""
     return expected.write_records(landing / f"{stem}.{expected.FORMATS[name]}", [record])
@@ -140,11 +155,11 @@ def declared_at(rule: str, name: str) -> str:
     raise AssertionError(f"{rule} is declared nowhere")
 
 
-def test_broken_fail_rule_names_the_rule_its_place_and_the_row_as_it_arrived(fresh_run_of_all):
+def test_broken_fail_rule_names_the_rule_its_place_and_the_row_as_it_arrived(fresh_run_of_all, dropped):
     name = next(name for name in PIPELINES if expected.kind(name) != "snapshots")  # snapshots have no rules
     landing = folders.landing_folder(PROJECT) / name
     bad, rule, constraint = broken(name)
-    path = write_record(landing, "broken", name, bad)
+    path = dropped(write_record(landing, "broken", name, bad))
     result = local_pipeline("run", name)
 
     assert result.returncode == 1
@@ -243,22 +258,22 @@ def test_a_python_error_in_the_logic_names_the_dataset_and_the_line(fresh_run_of
     assert f"{logic.relative_to(PROJECT.root)}:{summary + 1}" in result.stdout
 
 
-def test_fresh_run_keeps_a_dropped_file_and_reads_it(fresh_run_of_all):
+def test_fresh_run_keeps_a_dropped_file_and_reads_it(fresh_run_of_all, dropped):
     landing = folders.landing_folder(PROJECT) / FIRST
     valid = (
         {"sequence_num": 99} if expected.kind(FIRST) == "changes" else {"event_time": "2026-01-07T10:00:00Z"}
     )
-    dropped = write_record(landing, "dropped-by-hand", FIRST, broken(FIRST)[0] | valid | {"id": "dropped-1"})
+    record = broken(FIRST)[0] | valid | {"id": "dropped-1"}
+    by_hand = dropped(write_record(landing, "dropped-by-hand", FIRST, record))
 
     result = local_pipeline("run", FIRST, "--fresh")
 
     assert result.returncode == 0, result.stdout
-    assert dropped.exists()
+    assert by_hand.exists()
     said = next(line for line in result.stdout.splitlines() if "every table recomputed" in line)
     assert said.endswith(" of yours"), said
-    assert dropped.name in said
+    assert by_hand.name in said
     assert ("dropped-1",) in table(f"{FIRST}_bronze", ("id",))
-    dropped.unlink()
 
 
 def test_a_killed_server_is_replaced_on_the_next_run(fresh_run_of_all, state):
