@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from lakeflow_tools.local_pipeline import java, protocol, server
+from lakeflow_tools.local_pipeline import cli, folders, java, protocol, server
 
 LISTEN = (
     "import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); "
@@ -96,6 +96,54 @@ def test_idle_servers_stop_themselves(state, monkeypatch):
 
     assert alive == []
     assert server.running(state) is None
+    assert server.stopped_because(state, 0, wait=0) == "idle for 2 minutes"
+
+
+def test_spark_ending_under_a_command_is_explained(state, project, monkeypatch):
+    """Spark's JVM ends while a run waits (killed, or out of memory): the command says so, with
+    the end the supervisor saw, rather than only that the run service stopped answering."""
+    running = server.ensure(state, lambda _line: None)
+    children = psutil.Process(running.pid).children()
+    spark = next(child for child in children if server.CONNECT_SERVER in child.cmdline())
+    monkeypatch.setenv(folders.STATE_VARIABLE, str(state))
+
+    def spark_ends_mid_run(*_args: object) -> None:
+        spark.kill()
+        psutil.wait_procs([psutil.Process(running.pid)], timeout=15)  # the supervisor stops all
+        return None  # what `ask` returns when the service's answer breaks off
+
+    monkeypatch.setattr(cli, "ask", spark_ends_mid_run)
+
+    with pytest.raises(server.ServerError) as raised:
+        cli._ask(project, protocol.RunRequest(str(project.root), "orders"))
+
+    assert str(raised.value).startswith(
+        "the local Spark's run service did not answer: local Spark stopped, "
+        "Spark's server ended (killed by SIGKILL); its log: "
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [(52, "exit code 52: out of memory"), (143, "exit code 143: SIGTERM"), (3, "exit code 3")],
+)
+def test_how_spark_ended_is_named(state, monkeypatch, code, said):
+    """Spark's uncaught-exception handler exits with 52 on an OutOfMemoryError (SparkExitCode);
+    a JVM stopped by a signal exits with 128 and its number once its shutdown hooks ran."""
+    started_then_ends = LISTEN.replace(  # once the server is recorded as started
+        "time.sleep(600)",
+        f"import os\nwhile not os.path.exists(sys.argv[2]): time.sleep(0.1)\nsys.exit({code})",
+    )
+
+    def command(state, port):
+        return [sys.executable, "-c", started_then_ends, str(port), str(server.record_path(state))]
+
+    monkeypatch.setattr(server, "_server_command", command)
+    started = server.ensure(state, lambda _line: None)
+
+    psutil.wait_procs([psutil.Process(started.pid)], timeout=15)
+
+    assert server.stopped_because(state, 0, wait=0) == f"Spark's server ended ({said})"
 
 
 def test_a_server_that_cannot_start_says_where_its_log_is(state, monkeypatch):

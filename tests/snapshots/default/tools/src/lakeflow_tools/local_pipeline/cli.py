@@ -36,11 +36,14 @@ def _ask(project: Project, request: Request) -> int:
     """Have the run service of the warm server do it: its Python has Spark's client loaded."""
     state = local_folder(project)
     running = server.ensure(state)
+    since = server.log_size(state)
     code = ask(running.service_port, running.token, request, _say) if running.service_port else None
     if code is None:
+        why = server.stopped_because(state, since)
         raise server.ServerError(
-            f"the local Spark's run service did not answer; its log: {server.log_path(state)}\n"
-            "`local-pipeline stop`, then try again"
+            "the local Spark's run service did not answer"
+            + (f": local Spark stopped, {why}" if why else "")
+            + f"; its log: {server.log_path(state)}\n`local-pipeline stop`, then try again"
         )
     return code
 

@@ -41,6 +41,8 @@ START_TIMEOUT = 180
 CONNECT_SERVER = "org.apache.spark.sql.connect.service.SparkConnectServer"
 SUPERVISOR = "lakeflow_tools.local_pipeline.supervisor"
 SERVICE = "lakeflow_tools.local_pipeline.service"
+STOPPING = "local-pipeline: stopping: "
+"""How the supervisor's line in the log begins when it stops everything, followed by why."""
 
 
 class ServerError(Exception):
@@ -253,6 +255,28 @@ def ensure(state: Path, say: Callable[[str], None] = print) -> Server:
         record = {"pid": supervisor.pid, "port": port, "fingerprint": fingerprint()}
         record_path(state).write_text(json.dumps(record))
         return Server(supervisor.pid, port, *_service_of(state, supervisor.pid), fingerprint())
+
+
+def log_size(state: Path) -> int:
+    try:
+        return log_path(state).stat().st_size
+    except OSError:
+        return 0
+
+
+def stopped_because(state: Path, since: int, wait: float = 4) -> str:
+    """Why the supervisor stopped the server after the log had `since` bytes ("" if it did not
+    within `wait` seconds: it notices a child's end within two)."""
+    deadline = time.monotonic() + wait
+    while True:
+        with contextlib.suppress(OSError), log_path(state).open("rb") as log:
+            log.seek(since)
+            for line in log.read().decode(errors="replace").splitlines():
+                if line.startswith(STOPPING):
+                    return line.removeprefix(STOPPING)
+        if time.monotonic() > deadline:
+            return ""
+        time.sleep(0.2)
 
 
 def _tail(path: Path, lines: int = 15) -> str:

@@ -34,15 +34,9 @@ def supervise(state: Path, idle_minutes: float, command: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    while spark.poll() is None and service.poll() is None and not stopping:
-        try:
-            idle = time.time() - (state / "last-used").stat().st_mtime
-        except OSError:
-            idle = 0.0
-        if idle > idle_minutes * 60:
-            print(f"local-pipeline: idle for {idle / 60:.0f} minutes, stopping", flush=True)
-            break
+    while not (reason := _reason_to_stop(state, idle_minutes, spark, service, stopping)):
         time.sleep(2)
+    print(f"{server.STOPPING}{reason}", flush=True)  # the log says why; commands quote it
     for child in (service, spark):
         if child.poll() is None:
             server.kill_group(child.pid)
@@ -51,6 +45,43 @@ def supervise(state: Path, idle_minutes: float, command: list[str]) -> int:
             if json.loads(record.read_text())[key] == os.getpid():
                 record.unlink()
     return 0
+
+
+def _reason_to_stop(
+    state: Path,
+    idle_minutes: float,
+    spark: subprocess.Popen[bytes],
+    service: subprocess.Popen[bytes],
+    asked: bool,
+) -> str:
+    """Why everything must stop now, or "" while it may go on."""
+    if (code := spark.poll()) is not None:
+        return f"Spark's server ended ({_exit(code)})"
+    if (code := service.poll()) is not None:
+        return f"the run service ended ({_exit(code)})"
+    if asked:
+        return "asked to stop"
+    try:
+        idle = time.time() - (state / "last-used").stat().st_mtime
+    except OSError:
+        idle = 0.0
+    return f"idle for {idle / 60:.0f} minutes" if idle > idle_minutes * 60 else ""
+
+
+def _exit(code: int) -> str:
+    """A child's end in words: Spark's own exit codes (SparkExitCode) and signals named."""
+    if code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    if code - 128 in signal.valid_signals():  # the JVM's exit after its shutdown hooks
+        return f"exit code {code}: {signal.Signals(code - 128).name}"
+    return SPARK_EXIT_CODES.get(code, f"exit code {code}")
+
+
+SPARK_EXIT_CODES = {
+    50: "exit code 50: an uncaught exception, see above",
+    52: "exit code 52: out of memory",
+}
+"""Spark's SparkExitCode: what its default uncaught-exception handler exits with."""
 
 
 def main(argv: list[str] | None = None) -> int:
