@@ -258,6 +258,7 @@ def ensure(state: Path, say: Callable[[str], None] = print) -> Server:
 
 
 def log_size(state: Path) -> int:
+    """Where the log ends now: what a command reads from when its answer breaks off."""
     try:
         return log_path(state).stat().st_size
     except OSError:

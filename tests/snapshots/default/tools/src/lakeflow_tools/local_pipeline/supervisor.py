@@ -78,7 +78,7 @@ def _exit(code: int) -> str:
 
 
 SPARK_EXIT_CODES = {
-    50: "exit code 50: an uncaught exception, see above",
+    50: "exit code 50: an uncaught exception, named in the log",
     52: "exit code 52: out of memory",
 }
 """Spark's SparkExitCode: what its default uncaught-exception handler exits with."""
