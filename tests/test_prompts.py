@@ -24,7 +24,9 @@ def first_line_of_help(question: str) -> str:
 
 def copier_in_a_terminal(destination: Path, *command: str) -> pexpect.spawn:
     """`copier copy` of this template into destination, or another command run inside it."""
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    # PROMPT_TOOLKIT_NO_CPR: prompt_toolkit asks a terminal where its cursor is and, after each
+    # answer, waits a second for a reply that a pseudo-terminal never sends.
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24", "PROMPT_TOOLKIT_NO_CPR": "1"}
     args = list(command) or ["copy", "--vcs-ref", "HEAD", str(TEMPLATE), str(destination)]
     return pexpect.spawn(
         sys.executable,
