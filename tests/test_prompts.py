@@ -186,7 +186,7 @@ def test_a_bad_answer_at_the_prompt_is_explained_in_80_columns(tmp_path):
     for key in (CLEAR_LINE, "{}", ENTER):
         terminal.send(key)
     answer(terminal, "catalogs", CLEAR_LINE, "{dev: Dev}")
-    message = """Validation error for question 'catalogs': not a Unity Catalog name: "Dev""""
+    message = "Validation error for question 'catalogs': not a Unity Catalog name: \"Dev\""
     assert screen.line_with(message).strip() == message  # whole, and nothing after it cut off
     for key in (CLEAR_LINE, "{dev: contoso_dev}", ENTER):
         terminal.send(key)
