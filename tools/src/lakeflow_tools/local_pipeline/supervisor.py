@@ -21,6 +21,11 @@ from types import FrameType
 from . import server
 
 
+CHECK_SECONDS = 0.25
+"""How often the supervisor looks at its children and the idle clock: a poll and a stat, cheap
+enough that `local-pipeline stop` and a Spark that ended are noticed at once."""
+
+
 def supervise(state: Path, idle_minutes: float, command: list[str]) -> int:
     """Run the server (`command`) and the run service until `idle_minutes` pass without a
     client, either of them ends, or this process is asked to stop."""
@@ -35,7 +40,7 @@ def supervise(state: Path, idle_minutes: float, command: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     while not (reason := _reason_to_stop(state, idle_minutes, spark, service, stopping)):
-        time.sleep(2)
+        time.sleep(CHECK_SECONDS)
     print(f"{server.STOPPING}{reason}", flush=True)  # the log says why; commands quote it
     for child in (service, spark):
         if child.poll() is None:
