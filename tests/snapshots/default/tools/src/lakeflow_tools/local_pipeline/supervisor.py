@@ -20,7 +20,6 @@ from types import FrameType
 
 from . import server
 
-
 CHECK_SECONDS = 0.25
 """How often the supervisor looks at its children and the idle clock: a poll and a stat, cheap
 enough that `local-pipeline stop` and a Spark that ended are noticed at once."""
