@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from jinja2 import FileSystemLoader
 from jinja2.sandbox import SandboxedEnvironment
 
-from .conftest import TEMPLATE, questions, working_tree
+from .conftest import TEMPLATE, answered, questions, working_tree
 from .conftest import copy as copier_copy
 
 ENVS = ["dev", "staging", "prod"]
@@ -191,25 +191,21 @@ def rules():
 
 
 @pytest.mark.parametrize(("question", "value"), GOOD)
-def test_good_value_passes(tmp_path, question, value):
-    worker = copy(tmp_path, {question: value}, pretend=True)
-
-    assert worker.answers.combined[question] == value
+def test_good_value_passes(question, value):
+    assert answered({question: value})[question] == value
 
 
 @pytest.mark.parametrize(("question", "value"), GOOD)
-def test_good_value_typed_as_yaml_or_json_passes(tmp_path, question, value):
+def test_good_value_typed_as_yaml_or_json_passes(question, value):
     """What `--data` passes: text, read as YAML (which reads JSON too)."""
     for text in typed(question, value):
-        worker = copy(tmp_path, {question: text}, pretend=True)
-
-        assert worker.answers.combined[question] == value, text
+        assert answered({question: text})[question] == value, text
 
 
-def test_block_yaml_text_passes(tmp_path):
+def test_block_yaml_text_passes():
     """YAML's block style, as `--data $'pipelines=- orders\\n- customers'` passes it."""
     text = {"pipelines": "- orders\n- customers\n", "catalogs": "prod: sales", "ci": "- github_actions"}
-    answers = copy(tmp_path, text, pretend=True).answers.combined
+    answers = answered(text)
 
     assert [answers[name] for name in text] == [["orders", "customers"], {"prod": "sales"}, ["github_actions"]]
 
@@ -349,27 +345,24 @@ def test_ado_auth_is_asked_only_for_azure_devops(tmp_path):
         ("gcp", "https://1234567890123456.7.gcp.databricks.com"),
     ],
 )
-def test_host_must_fit_the_cloud(tmp_path, cloud, host):
+def test_host_must_fit_the_cloud(cloud, host):
     other = "gcp" if cloud != "gcp" else "aws"
-    copy(tmp_path, {"cloud": cloud, "workspace_hosts": hosts(dev=host)}, pretend=True)
+    assert answered({"cloud": cloud, "workspace_hosts": hosts(dev=host)})["host_of"]["dev"] == host
 
     with pytest.raises(UserMessageError, match=re.escape(host)):
-        copy(tmp_path, {"cloud": other, "workspace_hosts": hosts(dev=host)})
+        answered({"cloud": other, "workspace_hosts": hosts(dev=host)})
 
 
-def test_defaults_follow_the_environments(tmp_path):
-    worker = copy(tmp_path, {"environments": ["dev", "qa", "prod"]}, pretend=True)
-    answers = worker.answers.combined
+def test_defaults_follow_the_environments():
+    answers = answered({"environments": ["dev", "qa", "prod"]})
 
     assert answers["workspace_hosts"] == {"dev": "", "qa": "", "prod": ""}
     assert answers["catalogs"] == {"dev": "dev", "qa": "qa", "prod": "prod"}
     assert answers["service_principals"] == {"qa": "", "prod": ""}
 
 
-def test_slug_is_derived_from_the_name(tmp_path):
-    worker = copy(tmp_path, {"project_name": "2026 Sales & Marketing!"}, pretend=True)
-
-    assert worker.answers.combined["project_slug"] == "sales_marketing"
+def test_slug_is_derived_from_the_name():
+    assert answered({"project_name": "2026 Sales & Marketing!"})["project_slug"] == "sales_marketing"
 
 
 def test_every_question_has_help():

@@ -15,6 +15,8 @@ import pytest
 from .conftest import ANSWER_SETS, TEMPLATE, copier_settings, load_answers, tree, working_tree
 
 FLOOR = copier_settings()["_min_copier_version"]
+# One worker installs the floor release and renders every answer set with it, once.
+pytestmark = pytest.mark.xdist_group("copier_floor")
 
 # Renders each answer set given as JSON on the command line into the folder given, in one process.
 RENDER_ALL = """
