@@ -22,6 +22,34 @@ from copier._main import Worker  # internal: no public call runs only the questi
 TEMPLATE = Path(__file__).resolve().parents[1]
 ANSWERS = Path(__file__).parent / "answers"
 ANSWER_SETS = sorted(path.stem for path in ANSWERS.glob("*.yml"))
+# The projects the project tier syncs and tests (aws_classic: no integration tests; multi_pipeline:
+# a pipeline of every source kind; sql_pipelines: the same pipelines, in SQL). Each one's tests
+# form an xdist group of that name, and a job of the template's GitHub workflow.
+PROJECT_ANSWER_SETS = ["default", "multi_pipeline", "aws_classic", "sql_pipelines"]
+OTHER_PROJECT_TESTS = "other"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--project-group",
+        metavar="NAME",
+        help=f"only the tests of one group: an answer set of {PROJECT_ANSWER_SETS} (its xdist_group), "
+        f"or {OTHER_PROJECT_TESTS!r} for those of none of them (CI runs the project tier a group per job)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--project-group")
+    if wanted is None:
+        return
+
+    def group(item: pytest.Item) -> str:
+        marker = item.get_closest_marker("xdist_group")
+        name = marker.args[0] if marker else None
+        return name if name in PROJECT_ANSWER_SETS else OTHER_PROJECT_TESTS
+
+    config.hook.pytest_deselected(items=[item for item in items if group(item) != wanted])
+    items[:] = [item for item in items if group(item) == wanted]
 
 
 def copier_settings() -> dict:

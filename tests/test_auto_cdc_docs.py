@@ -17,7 +17,8 @@ import pytest
 
 from .test_project import sync, uv
 
-pytestmark = pytest.mark.project
+# On the worker of multi_pipeline's project tests, whose synced project it adds its pipelines to.
+pytestmark = [pytest.mark.project, pytest.mark.xdist_group("multi_pipeline")]
 
 EXAMPLES = Path(__file__).parent / "auto_cdc_docs"
 

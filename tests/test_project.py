@@ -6,7 +6,6 @@ answers (python_version defaults to 3.12, the serverless environment's).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -18,25 +17,15 @@ from pathlib import Path
 import pytest
 
 from . import ci_files
-from .conftest import is_change_feed, is_snapshot, load_answers, render
+from .conftest import PROJECT_ANSWER_SETS, is_change_feed, is_snapshot, load_answers, render
 
 pytestmark = pytest.mark.project
 
-# aws_classic: no integration tests; multi_pipeline: a pipeline of every source kind;
-# sql_pipelines: the same pipelines, in SQL.
-PROJECT_ANSWER_SETS = ["default", "multi_pipeline", "aws_classic", "sql_pipelines"]
-# Under pytest-xdist (`--dist loadgroup`), the tests of one project run on one worker, which
-# syncs it once; the Python and SQL variants of every source kind share one, for their comparison.
-ON_ONE_WORKER = {
-    "default": pytest.mark.xdist_group("default"),
-    "aws_classic": pytest.mark.xdist_group("aws_classic"),
-    "multi_pipeline": pytest.mark.xdist_group("every_kind"),
-    "sql_pipelines": pytest.mark.xdist_group("every_kind"),
-}
-
 
 def answer_sets(*names: str) -> list:
-    return [pytest.param(name, marks=ON_ONE_WORKER[name]) for name in names]
+    """Under pytest-xdist (`--dist loadgroup`) the tests of one project run on one worker, which
+    syncs it once; different projects run side by side."""
+    return [pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in names]
 
 
 _SYNCED: dict[str, tuple[Path, dict]] = {}
@@ -124,8 +113,13 @@ def test_lint_and_unit_tests_pass_as_ci_runs_them(synced):
     assert any("test_expectations" in case for case in cases)
 
 
+# Once per language and kind of source: aws_classic's one pipeline reads JSON files in Python, as
+# default's does.
+@pytest.mark.parametrize("synced", answer_sets("default", "multi_pipeline", "sql_pipelines"), indirect=True)
 def test_local_runs_of_every_pipeline(synced):
-    """`local-pipeline run` end to end, through the project's own `local_run` tests."""
+    """`local-pipeline run` end to end, through the project's own `local_run` tests: every gold
+    table and AUTO CDC target against the rows its sample data gives (tests/pipelines/expected.py),
+    which the Python and SQL variants share (tests/test_render.py), so that both give the same."""
     project, answers = synced
     uv("run", "pytest", "-m", "local_run", "--junitxml=local-runs.xml", cwd=project)
 
@@ -174,44 +168,7 @@ def test_unit_tests_catch_broken_logic(synced, tmp_path):
     assert "1 failed" in result.stdout
 
 
-# Run in the rendered project's environment, which has pyarrow: tables a local run left (Parquet,
-# read without Spark), rows sorted.
-READ_TABLES = """
-import json, sys
-import pyarrow.parquet as pq
-tables = {name: pq.read_table(f".local-pipelines/warehouse/{name}").to_pylist() for name in sys.argv[1:]}
-print(json.dumps({name: sorted(map(str, rows)) for name, rows in tables.items()}))
-"""
-
-
-def tables(project: Path, names: list[str]) -> dict[str, list[str]]:
-    return json.loads(uv("run", "python", "-c", READ_TABLES, *names, cwd=project).stdout)
-
-
-def compared_tables(answers: dict) -> list[str]:
-    """Every pipeline's gold; for a change feed also the table AUTO CDC keeps (its silver)."""
-    targets = [
-        f"{name}_silver" for name in answers["pipelines"] if is_change_feed(answers, name) or is_snapshot(answers, name)
-    ]
-    return [f"{name}_gold" for name in answers["pipelines"]] + targets
-
-
-@ON_ONE_WORKER["sql_pipelines"]
-def test_sql_and_python_pipelines_give_the_same_gold(tmp_path_factory):
-    """`local-pipeline run --all` of the SQL variant exits 0 and its gold tables, and the SCD
-    targets of its change feeds, equal the Python variant's, on the same sample data."""
-    results = {}
-    for answer_set in ("multi_pipeline", "sql_pipelines"):
-        project, answers = sync(answer_set, tmp_path_factory)
-        uv("run", "local-pipeline", "run", "--all", "--fresh", cwd=project)
-        results[answers.get("pipeline_language", "python")] = tables(project, compared_tables(answers))
-
-    assert results["sql"] == results["python"]
-    assert any(name.endswith("_silver") for name in results["sql"])  # a change feed's target compared
-    assert all(rows for rows in results["sql"].values())
-
-
-@ON_ONE_WORKER["aws_classic"]  # the lightest project's worker
+@pytest.mark.xdist_group("aws_classic")  # the lightest project's worker
 def test_unit_tests_on_databricks_connect_without_a_workspace(tmp_path_factory):
     """`ci_unit_tests: serverless`, as far as it runs here: after `uv sync --group dbconnect
     --no-group local`, `TEST_SPARK=serverless uv run pytest` collects cleanly; tests that need

@@ -304,3 +304,14 @@ def test_runner_job_runs_each_pipeline_test_job_once(project, answers):
         for step in (steps[0], steps[2]):
             script = project / "resources" / step["spark_python_task"]["python_file"]
             assert script.is_file(), script
+
+
+def test_python_and_sql_variants_are_checked_against_the_same_rows(rendered):
+    """The same pipelines in Python and in SQL (every kind of source) hold the same sample data and
+    the same expected rows (tests/pipelines/expected.py), against which each one's local runs check
+    every gold table and AUTO CDC target (test_project.py): so the two languages give the same."""
+    python, sql = tree(rendered("multi_pipeline")), tree(rendered("sql_pipelines"))
+    shared = sorted(name for name in python if name.startswith(("tests/data/", "tests/pipelines/expected.py")))
+
+    assert len(shared) >= 1 + 6  # expected.py and a landing file for each of the six pipelines
+    assert [name for name in shared if sql.get(name) != python[name]] == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import TEMPLATE
+from .conftest import OTHER_PROJECT_TESTS, PROJECT_ANSWER_SETS, TEMPLATE
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
@@ -97,3 +97,12 @@ def test_mypy():
     result = subprocess.run([sys.executable, "-m", "mypy"], check=False, cwd=TEMPLATE, capture_output=True, text=True)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_workflow_runs_every_project_test():
+    """A GitHub job per project of the project tier and one for the rest (`--project-group`, whose
+    `other` takes whatever no project's group holds): no project test is left out."""
+    project = yaml.safe_load((TEMPLATE / ".github/workflows/ci.yml").read_text())["jobs"]["project"]
+
+    assert project["strategy"]["matrix"]["group"] == [*PROJECT_ANSWER_SETS, OTHER_PROJECT_TESTS]
+    assert 'uv run pytest -m project --project-group "$GROUP"' in [step.get("run") for step in project["steps"]]
