@@ -4,6 +4,7 @@ renders (one per session), and the one way every tier copies, reads and commits 
 from __future__ import annotations
 
 import atexit
+import copy as copy_module
 import functools
 import hashlib
 import os
@@ -54,7 +55,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def copier_settings() -> dict:
     """copier.yml's first document: the settings and the questions (versions and derived values
-    are documents of their own, after it)."""
+    are documents of their own, after it). A copy of each caller's own."""
+    return copy_module.deepcopy(_copier_settings())
+
+
+@functools.cache
+def _copier_settings() -> dict:
     return next(yaml.safe_load_all((TEMPLATE / "copier.yml").read_text()))
 
 

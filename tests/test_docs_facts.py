@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEMPLATE
+from .conftest import TEMPLATE, git
 
 FOLDERS = (
     "tools",
@@ -34,11 +34,10 @@ SNAPSHOTS = TEMPLATE / "tests" / "snapshots"
 
 
 def _files() -> list[Path]:
+    """The repository's files as Git sees them (tracked, or new and not ignored), snapshots aside."""
+    names = git(TEMPLATE, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
     return [
-        path
-        for path in TEMPLATE.rglob("*")
-        if path.is_file()
-        and not {".git", ".venv", "snapshots", "__pycache__", "site"} & set(path.relative_to(TEMPLATE).parts)
+        TEMPLATE / name for name in names if name and "snapshots" not in name.split("/") and (TEMPLATE / name).is_file()
     ]
 
 
