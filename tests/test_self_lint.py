@@ -106,3 +106,31 @@ def test_the_workflow_runs_every_project_test():
 
     assert project["strategy"]["matrix"]["group"] == [*PROJECT_ANSWER_SETS, OTHER_PROJECT_TESTS]
     assert 'uv run pytest -m project --project-group "$GROUP"' in [step.get("run") for step in project["steps"]]
+
+
+GROUPED = """
+import os, pytest
+
+@pytest.mark.parametrize("n", range(6))
+@pytest.mark.xdist_group("one")
+def test_grouped(n):
+    with open("workers.txt", "a") as f:
+        f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+"""
+
+
+def test_xdist_groups_hold(tmp_path):
+    """The suite's groups (a project's tests on the worker that synced it) hold with the pytest and
+    pytest-xdist it runs: six tests of one group, two workers, one worker used."""
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup"],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout
+    assert len((tmp_path / "workers.txt").read_text().split()) == 6
+    assert len(set((tmp_path / "workers.txt").read_text().split())) == 1
