@@ -40,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The project tier first: it holds the longest tests, which two workers should start early and
+    # the fast tiers' many short ones fill in after (pytest-xdist hands out groups with the most
+    # tests first, then single tests in this order).
+    items.sort(key=lambda item: item.get_closest_marker("project") is None)
     wanted = config.getoption("--project-group")
     if wanted is None:
         return
