@@ -4,7 +4,6 @@ renders (one per session), and the one way every tier copies, reads and commits 
 from __future__ import annotations
 
 import atexit
-import copy as copy_module
 import functools
 import hashlib
 import os
@@ -13,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
+from copy import deepcopy
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,7 @@ OTHER_PROJECT_TESTS = "other"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--project-group",
-        metavar="NAME",
+        choices=[*PROJECT_ANSWER_SETS, OTHER_PROJECT_TESTS],
         help=f"only the tests of one group: an answer set of {PROJECT_ANSWER_SETS} (its xdist_group), "
         f"or {OTHER_PROJECT_TESTS!r} for those of none of them (CI runs the project tier a group per job)",
     )
@@ -60,7 +60,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def copier_settings() -> dict:
     """copier.yml's first document: the settings and the questions (versions and derived values
     are documents of their own, after it). A copy of each caller's own."""
-    return copy_module.deepcopy(_copier_settings())
+    return deepcopy(_copier_settings())
 
 
 @functools.cache
@@ -89,6 +89,13 @@ def is_snapshot(answers: dict, pipeline: str) -> bool:
     return source_of(answers, pipeline) == "cdc_snapshot"
 
 
+def repository_files() -> list[str]:
+    """This repository's files as Git sees them, relative: tracked ones (uncommitted changes
+    included) and new ones not ignored."""
+    names = git(TEMPLATE, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
+    return [name for name in names if name and (TEMPLATE / name).is_file()]
+
+
 @functools.cache
 def working_tree() -> Path:
     """The template's working tree (what `--vcs-ref HEAD` renders: tracked files and new ones not
@@ -97,10 +104,9 @@ def working_tree() -> Path:
     time); a project that `copier update` must reach later needs the Git source instead."""
     tree_copy = Path(tempfile.mkdtemp(prefix="copier-lakeflow-"))
     atexit.register(shutil.rmtree, tree_copy, ignore_errors=True)
-    for name in git(TEMPLATE, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0"):
-        if name and (TEMPLATE / name).is_file():
-            (tree_copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(TEMPLATE / name, tree_copy / name)
+    for name in repository_files():
+        (tree_copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(TEMPLATE / name, tree_copy / name)
     return tree_copy
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEMPLATE, git
+from .conftest import TEMPLATE, repository_files
 
 FOLDERS = (
     "tools",
@@ -34,11 +34,8 @@ SNAPSHOTS = TEMPLATE / "tests" / "snapshots"
 
 
 def _files() -> list[Path]:
-    """The repository's files as Git sees them (tracked, or new and not ignored), snapshots aside."""
-    names = git(TEMPLATE, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
-    return [
-        TEMPLATE / name for name in names if name and "snapshots" not in name.split("/") and (TEMPLATE / name).is_file()
-    ]
+    """The repository's files as Git sees them, snapshots aside."""
+    return [TEMPLATE / name for name in repository_files() if "snapshots" not in name.split("/")]
 
 
 def _rendered(path: Path) -> re.Pattern[str]:
