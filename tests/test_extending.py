@@ -32,7 +32,15 @@ def green(project: Path, *, local_runs: bool) -> None:
     uv("run", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
     if local_runs:
         uv("run", "pytest", "-q", "-m", "local_run", cwd=project)
-    uv("run", "--no-sync", "local-pipeline", "stop", cwd=project)
+
+
+@pytest.fixture(autouse=True)
+def spark_stopped_after(tmp_path):
+    """The project's warm local Spark stays up from one green to the next, through the updates and
+    syncs between them, as a team's does; stopped at the end."""
+    yield
+    if (tmp_path / "project").is_dir():
+        uv("run", "--no-sync", "local-pipeline", "stop", cwd=tmp_path / "project")
 
 
 def synced(project: Path, tmp: Path) -> None:

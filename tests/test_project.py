@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from . import ci_files
-from .conftest import PROJECT_ANSWER_SETS, is_change_feed, is_snapshot, load_answers, render
+from .conftest import PROJECT_ANSWER_SETS, is_change_feed, is_snapshot, load_answers, outside_env, render
 
 pytestmark = pytest.mark.project
 
@@ -32,8 +32,9 @@ _SYNCED: dict[str, tuple[Path, dict]] = {}
 
 
 def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
-    result = subprocess.run(["uv", *args], check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        ["uv", *args], check=False, cwd=cwd, env=outside_env(), capture_output=True, text=True, timeout=900
+    )
     assert result.returncode == 0, f"uv {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return result
 
@@ -42,8 +43,7 @@ def only_python_3_11(tmp: Path) -> dict[str, str]:
     """This machine as one with Python 3.11 alone, offline: PATH holds uv, Java, git and the
     system's directories (not pyenv's other Pythons), no managed Pythons, no downloads."""
     tools = [os.path.dirname(found) for tool in ("uv", "java", "git") if (found := shutil.which(tool))]
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON"}}
-    return env | {
+    return outside_env("UV_PYTHON") | {
         "PATH": os.pathsep.join(dict.fromkeys([*tools, "/usr/bin", "/bin"])),
         "UV_PYTHON_DOWNLOADS": "never",
         "UV_PYTHON_INSTALL_DIR": str(tmp),
@@ -86,7 +86,7 @@ def test_lint_and_unit_tests_pass_as_ci_runs_them(synced):
     here as written (its uv, lint and test scripts, templates expanded) and leaves the JUnit and
     coverage files it publishes; without, the same commands. One Spark run per project."""
     project, answers = synced
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    env = outside_env()
     job = next((job for job in ci_files.ado_jobs(project) if job.name == "checks.unit_tests"), None)
     if job:
         scripts = [script for script in ci_files.scripts([job]) if "pip install" not in script]  # uv is here
@@ -152,12 +152,11 @@ def test_unit_tests_catch_broken_logic(synced, tmp_path):
     original = path.read_text()
     path.write_text(original.replace(*broken))
     try:
-        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
         result = subprocess.run(
             ["uv", "run", "pytest", "-q", "-k", "gold or daily_summary", f"tests/unit/test_{pipeline}_{test}.py"],
             check=False,
             cwd=project,
-            env=env,
+            env=outside_env(),
             capture_output=True,
             text=True,
             timeout=600,
@@ -177,7 +176,7 @@ def test_unit_tests_on_databricks_connect_without_a_workspace(tmp_path_factory):
     set; the rest pass."""
     project = render(tmp_path_factory.mktemp("serverless") / "project", load_answers("default"))
     uv("sync", "--python", sys.executable, "--group", "dbconnect", "--no-group", "local", cwd=project)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "VIRTUAL_ENV"))}
+    env = {k: v for k, v in outside_env().items() if not k.startswith("DATABRICKS_")}
     env |= {"TEST_SPARK": "serverless", "DATABRICKS_CONFIG_FILE": str(project / "no-databrickscfg")}
 
     result = subprocess.run(

@@ -4,7 +4,6 @@ README gives, keeping the user's edit. The template runs no code."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import tomllib
@@ -12,14 +11,14 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import GIT_IDENTITY, TEMPLATE, copier_settings, git
+from .conftest import GIT_IDENTITY, TEMPLATE, copier_settings, git, outside_env
 
 VERSIONS = yaml.safe_load((TEMPLATE / "includes/versions.yml").read_text())
 
 
 def bash(command: str, cwd: Path) -> subprocess.CompletedProcess:
     """A command as a user types it, in a shell outside this repository's virtual environment."""
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}} | GIT_IDENTITY
+    env = outside_env() | GIT_IDENTITY
     return subprocess.run(
         ["bash", "-c", command],
         check=False,
