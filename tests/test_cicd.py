@@ -555,9 +555,15 @@ def ado_pipelines_to_create(project: Path) -> set[str]:
     return set(re.findall(r"`\.azuredevops/pipelines/(\w+)\.yml` named", step))
 
 
-def test_readme_says_to_create_every_rendered_pipeline(ado_project, tmp_path):
+@pytest.fixture(scope="module")
+def terraform_only_cd(tmp_path_factory) -> Path:
+    """One environment with Terraform: CD has only Terraform to do."""
+    return render(tmp_path_factory.mktemp("single") / "project", {"environments": ["dev"], "terraform": True})
+
+
+def test_readme_says_to_create_every_rendered_pipeline(ado_project, terraform_only_cd):
     """Every pipeline file is in step 1, also where CD has only Terraform to do ([dev])."""
-    single = render(tmp_path / "single", {"environments": ["dev"], "terraform": True})
+    single = terraform_only_cd
     for project in (ado_project, single):
         rendered = {path.stem for path in (project / ci_files.ADO).glob("*.yml")}
         assert ado_pipelines_to_create(project) == rendered
