@@ -41,7 +41,7 @@ def spark_stopped_after(tmp_path):
     """The project's warm local Spark stays up from one green to the next, through the updates and
     syncs between them, as a team's does; stopped at the end."""
     yield
-    if (tmp_path / "project").is_dir():
+    if (tmp_path / "project" / ".venv").is_dir():  # synced: its tests may have started it
         uv("run", "--no-sync", "local-pipeline", "stop", cwd=tmp_path / "project")
 
 
