@@ -18,7 +18,7 @@ VERSIONS = {
 
 
 def test_the_vendored_file_list_names_every_module():
-    listed = DERIVED["tools_package"]["default"]
+    listed = yaml.safe_load(DERIVED["tools_package"]["default"])  # YAML text, as Copier reads a `yaml` answer
     present = sorted(path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py"))
 
     assert listed == present, (
