@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import TEMPLATE, git
-from .test_project import only_python_3_11, uv
+from .test_project import WITHOUT_KILLED_SPARK, only_python_3_11, uv
 from .test_update import assert_clean_merge, commit_all, generate, update
 
 pytestmark = pytest.mark.project
@@ -29,11 +29,11 @@ def agents_steps(project: Path) -> str:
 
 def green(project: Path, *, local_runs: bool) -> None:
     """The end of every path: `uv run pytest && uv run pytest -m local_run`, as AGENTS.md says,
-    but for the local-run test that kills local Spark to see it replaced (a JVM start, 20 s): no
-    change of a team's reaches it, and the project tier's local runs (test_project.py) hold it."""
+    but for the local-run test that kills local Spark (WITHOUT_KILLED_SPARK): no change of a
+    team's reaches it."""
     uv("run", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
     if local_runs:
-        uv("run", "pytest", "-q", "-m", "local_run", "-k", "not killed_server", cwd=project)
+        uv("run", "pytest", "-q", "-m", "local_run", *WITHOUT_KILLED_SPARK, cwd=project)
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +102,7 @@ def test_python_rule_dataset_pipeline_and_source_as_the_docs_say(tmp_path):
     # Add a pipeline, then change a source: docs/add-a-pipeline.md's update, then uv sync.
     documented = (TEMPLATE / "docs/add-a-pipeline.md").read_text()
     assert "--data 'pipeline_sources={customers: cdc_scd2}'" in documented
-    # (Its tests run after the next step: those of orders as a JSON pipeline ran above.)
+    # No green here: the next one runs customers' tests, and orders' ran (as JSON) above.
     update(project, pipelines=["orders", "customers"], pipeline_sources={"customers": "cdc_scd2"})
     assert_clean_merge(project)
     commit_all(project, "Add customers")

@@ -30,6 +30,10 @@ def answer_sets(*names: str) -> list:
 
 _SYNCED: dict[str, tuple[Path, dict]] = {}
 
+# The local-run test that kills local Spark to see it replaced: a JVM restart (about 20 s), the same
+# whatever the pipelines' language or a team's changes; multi_pipeline's local runs keep it.
+WITHOUT_KILLED_SPARK = ("-k", "not killed_server")
+
 
 def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     result = subprocess.run(
@@ -123,9 +127,7 @@ def test_local_runs_of_every_pipeline(synced):
     which the Python and SQL variants share (tests/test_render.py), so that both give the same."""
     project, answers = synced
     sql = answers.get("pipeline_language") == "sql"
-    # A killed local Spark is replaced the same way whatever the pipelines' language (a JVM restart,
-    # about 20 s): checked once, in the Python variant.
-    leave_out = ["-k", "not killed_server"] if sql else []
+    leave_out = WITHOUT_KILLED_SPARK if sql else ()
     uv("run", "pytest", "-m", "local_run", *leave_out, "--junitxml=local-runs.xml", cwd=project)
 
     suite = ET.parse(project / "local-runs.xml").getroot().find("testsuite")
